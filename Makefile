@@ -1,0 +1,55 @@
+# Two commands on a fresh clone: `make lab` and `make test`. Each creates its virtual
+# environment when missing. Choose the interpreter with `make test PYTHON=python3.13`.
+PYTHON ?= python3
+ifeq ($(origin PYTHON),command line)
+VENV ?= .venv-$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+else
+VENV ?= .venv
+endif
+BIN := $(VENV)/bin
+LAB_PORT ?= 8888
+
+.PHONY: lab test lint unit start-methods html clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+lab: $(VENV)/.installed
+	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+		--ServerApp.root_dir=notebooks
+
+test: lint unit start-methods
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check helpers tests notebooks conftest.py
+
+unit: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+# The notebooks that start processes, again under every start method but the default one
+# (which `unit` already ran).
+start-methods: $(VENV)/.installed-test
+	@default=$$($(BIN)/python -c 'import multiprocessing as mp; print(mp.get_start_method())'); \
+	for method in $$($(BIN)/python -c 'import multiprocessing as mp; print(*mp.get_all_start_methods())'); do \
+		[ "$$method" = "$$default" ] && continue; \
+		echo "== notebooks under MP_START_METHOD=$$method"; \
+		MP_START_METHOD=$$method $(BIN)/python -m pytest -q \
+			$$($(BIN)/python -m helpers.collection --starting-processes) || exit 1; \
+	done
+
+html: $(VENV)/.installed
+	mkdir -p build/html
+	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=300 \
+		--output-dir build/html notebooks/*.ipynb
+
+clean:
+	rm -rf build .venv .venv-* *.egg-info

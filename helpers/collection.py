@@ -1,0 +1,199 @@
+"""The collection itself: which notebooks exist, their links, and the README table.
+
+Every Binder link is written from one place, ``[tool.course]`` in ``pyproject.toml``
+(``repository = "owner/name"``, ``ref = "tag or branch"``), so publishing changes one line.
+After adding a notebook or changing that line, rewrite the links and check them::
+
+    python -m helpers.collection --write   # update README and every notebook's navigation line
+    python -m helpers.collection --check   # exit 1 if anything is out of date (the tests do this)
+
+>>> [nb.slug for nb in notebooks()][:1]
+['01_gil']
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+README = ROOT / "README.md"
+NAME_PATTERN = re.compile(r"^(\d\d)_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
+NAV_MARKER = "<!-- nav -->"
+TABLE_START, TABLE_END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
+BADGE_START, BADGE_END = "<!-- binder:start -->", "<!-- binder:end -->"
+INDEX_SLUG = "00_start_here"
+
+
+@dataclass(frozen=True)
+class NotebookInfo:
+    """What the README table and the navigation lines need to know about one notebook."""
+
+    path: Path
+    title: str
+    summary: str
+    minutes_read: int
+    seconds_run: int
+    needs_two_cpus: bool
+    starts_processes: bool
+
+    @property
+    def slug(self) -> str:
+        return self.path.stem
+
+    @property
+    def number(self) -> str:
+        return self.slug[:2]
+
+
+def course_settings(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]:
+    """Return ``[tool.course]`` from pyproject.toml: where the course is published.
+
+    >>> sorted(course_settings())
+    ['ref', 'repository']
+    """
+    settings = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["course"]
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", settings.get("repository", "")):
+        raise ValueError("[tool.course] repository must look like 'owner/name'")
+    if not settings.get("ref"):
+        raise ValueError("[tool.course] ref must name a tag or branch")
+    return {"repository": settings["repository"], "ref": settings["ref"]}
+
+
+def binder_url(notebook: str | None = None) -> str:
+    """Binder address that opens JupyterLab on the notebooks folder, or on one notebook.
+
+    >>> binder_url("01_gil.ipynb").endswith("?urlpath=lab/tree/notebooks/01_gil.ipynb")
+    True
+    """
+    if notebook is not None and not NAME_PATTERN.match(notebook):
+        raise ValueError(f"expected a notebook file name like '01_gil.ipynb', got {notebook!r}")
+    settings = course_settings()
+    target = "notebooks" if notebook is None else f"notebooks/{notebook}"
+    return (f"https://mybinder.org/v2/gh/{settings['repository']}/{settings['ref']}"
+            f"?urlpath=lab/tree/{target}")
+
+
+def read_info(path: Path) -> NotebookInfo:
+    """Read a notebook's title (its first heading) and its ``metadata.course`` entry."""
+    if not NAME_PATTERN.match(path.name):
+        raise ValueError(f"notebook names are NN_slug.ipynb (lower case, underscores): {path.name}")
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    first = "".join(notebook["cells"][0]["source"]).splitlines()[0]
+    match = re.fullmatch(r"# (\d\d) · (.+)", first)
+    if not match or match.group(1) != path.name[:2]:
+        raise ValueError(f"{path.name}: the first line must be '# {path.name[:2]} · Title'")
+    course = notebook["metadata"].get("course")
+    if not isinstance(course, dict):
+        raise ValueError(f"{path.name}: metadata.course is missing")
+    return NotebookInfo(
+        path=path, title=match.group(2), summary=course["summary"],
+        minutes_read=int(course["minutes_read"]), seconds_run=int(course["seconds_run"]),
+        needs_two_cpus=bool(course["needs_two_cpus"]),
+        starts_processes=bool(course.get("starts_processes", False)),
+    )
+
+
+def notebooks(folder: Path = NOTEBOOKS) -> list[NotebookInfo]:
+    """Every notebook of the collection, in course order."""
+    return [read_info(path) for path in sorted(folder.glob("*.ipynb"))]
+
+
+def navigation(info: NotebookInfo, collection: list[NotebookInfo]) -> str:
+    """The line under a notebook's title: previous · index · next · Open in Binder."""
+    slugs = [nb.slug for nb in collection]
+    position = slugs.index(info.slug)
+    parts = []
+    if position > 0:
+        parts.append(f"[← {collection[position - 1].title}]({slugs[position - 1]}.ipynb)")
+    index = (f"{INDEX_SLUG}.ipynb" if INDEX_SLUG in slugs else "../README.md")
+    parts.append(f"[index]({index})")
+    if position + 1 < len(collection):
+        parts.append(f"[{collection[position + 1].title} →]({slugs[position + 1]}.ipynb)")
+    badge = "https://mybinder.org/badge_logo.svg"
+    parts.append(f"[![Open in Binder]({badge})]({binder_url(info.path.name)})")
+    return " · ".join(parts)
+
+
+def readme_table(collection: list[NotebookInfo]) -> str:
+    """The README's table of notebooks, one row each, with its own Binder link."""
+    rows = ["| # | Notebook | What you learn | Read | Run (2 CPUs) | Needs ≥ 2 CPUs | Binder |",
+            "|---|---|---|---|---|---|---|"]
+    for nb in collection:
+        rows.append(
+            f"| {nb.number} | [{nb.title}](notebooks/{nb.path.name}) | {nb.summary} "
+            f"| {nb.minutes_read} min | ~{nb.seconds_run} s "
+            f"| {'yes' if nb.needs_two_cpus else 'no'} "
+            f"| [open]({binder_url(nb.path.name)}) |"
+        )
+    return "\n".join(rows)
+
+
+def _replace_between(text: str, start: str, end: str, body: str, where: str) -> str:
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    if not pattern.search(text):
+        raise ValueError(f"{where}: markers {start} ... {end} not found")
+    return pattern.sub(lambda _: f"{start}\n{body}\n{end}", text)
+
+
+def _synced_notebook(info: NotebookInfo, collection: list[NotebookInfo]) -> str:
+    text = info.path.read_text(encoding="utf-8")
+    notebook = json.loads(text)
+    title_cell = notebook["cells"][0]
+    source = "".join(title_cell["source"])
+    if NAV_MARKER not in source:
+        raise ValueError(f"{info.path.name}: the title cell has no {NAV_MARKER} line")
+    source = source[: source.index(NAV_MARKER)] + NAV_MARKER + "\n" + navigation(info, collection)
+    lines = source.split("\n")
+    title_cell["source"] = [line + "\n" for line in lines[:-1]] + [lines[-1]]
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def _synced_readme(collection: list[NotebookInfo]) -> str:
+    text = README.read_text(encoding="utf-8")
+    badge = f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_url()})"
+    text = _replace_between(text, BADGE_START, BADGE_END, badge, "README.md")
+    return _replace_between(text, TABLE_START, TABLE_END, readme_table(collection), "README.md")
+
+
+def out_of_date() -> dict[Path, str]:
+    """Files whose links or tables differ from what the collection says: path -> new text."""
+    collection = notebooks()
+    wanted = {README: _synced_readme(collection)}
+    wanted.update({nb.path: _synced_notebook(nb, collection) for nb in collection})
+    return {path: text for path, text in wanted.items()
+            if path.read_text(encoding="utf-8") != text}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--write", action="store_true", help="rewrite README and navigation")
+    action.add_argument("--check", action="store_true", help="exit 1 when anything is stale")
+    action.add_argument("--starting-processes", action="store_true",
+                        help="print the notebooks that start processes, one path per line")
+    args = parser.parse_args(argv)
+    if args.starting_processes:
+        print("\n".join(str(nb.path.relative_to(ROOT)) for nb in notebooks()
+                        if nb.starts_processes))
+        return 0
+    stale = out_of_date()
+    if args.check:
+        for path in stale:
+            print(f"out of date: {path.relative_to(ROOT)} "
+                  "(run python -m helpers.collection --write)")
+        return 1 if stale else 0
+    for path, text in stale.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"updated {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

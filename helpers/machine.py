@@ -1,0 +1,198 @@
+"""Facts about the machine a notebook runs on: CPUs, start method, interpreter.
+
+Every measurement in the course is read against these facts, so each notebook's setup cell
+calls :func:`report`.
+
+>>> effective_cpus() >= 1
+True
+>>> mp_context().get_start_method() in {"fork", "spawn", "forkserver"}
+True
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from multiprocessing.context import BaseContext
+from pathlib import Path
+
+import psutil
+
+START_METHOD_VARIABLE = "MP_START_METHOD"
+_CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def cpu_quota(cgroup_root: Path = _CGROUP_ROOT) -> float | None:
+    """Return the container's CPU quota in CPUs (``1.5`` = one and a half), or ``None``.
+
+    Reads cgroup v2 ``cpu.max`` and falls back to cgroup v1 ``cpu.cfs_quota_us``. ``None`` means
+    no quota is set or none is readable (macOS, Windows, bare Linux).
+
+    >>> quota = cpu_quota()
+    >>> quota is None or quota > 0
+    True
+    """
+    if not isinstance(cgroup_root, Path):
+        raise TypeError(f"cgroup_root must be a pathlib.Path, got {type(cgroup_root).__name__}")
+    try:
+        quota, period = (cgroup_root / "cpu.max").read_text().split()[:2]
+        if quota != "max":
+            return int(quota) / int(period)
+        return None
+    except (OSError, ValueError):
+        pass
+    try:
+        quota_us = int((cgroup_root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period_us = int((cgroup_root / "cpu" / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return quota_us / period_us if quota_us > 0 and period_us > 0 else None
+
+
+def usable_cpus() -> int:
+    """Return how many CPUs this process may be scheduled on (its CPU affinity).
+
+    Same as ``os.process_cpu_count()`` (Python 3.13+); falls back to ``os.cpu_count()`` where the
+    platform cannot tell (macOS has no affinity API).
+
+    >>> 1 <= usable_cpus() <= (os.cpu_count() or 1)
+    True
+    """
+    try:
+        return len(psutil.Process().cpu_affinity()) or 1
+    except (AttributeError, psutil.Error):
+        return os.cpu_count() or 1
+
+
+def effective_cpus() -> int:
+    """Return the CPUs this process can really keep busy: affinity, capped by any container quota.
+
+    This is the number to read speedups against. ``os.cpu_count()`` counts the machine's CPUs;
+    neither it nor ``os.process_cpu_count()`` honours a container quota (Docker ``--cpus``,
+    Kubernetes limits, Binder), so both can be larger than this.
+
+    >>> effective_cpus() <= usable_cpus()
+    True
+    """
+    cpus = usable_cpus()
+    quota = cpu_quota()
+    if quota is not None:
+        cpus = min(cpus, max(1, math.ceil(quota)))
+    return cpus
+
+
+def start_method() -> str:
+    """Return the start method the course uses: ``$MP_START_METHOD`` if set, else the platform's.
+
+    >>> start_method() in multiprocessing.get_all_start_methods()
+    True
+    """
+    wanted = os.environ.get(START_METHOD_VARIABLE, "").strip()
+    if not wanted:
+        return multiprocessing.get_start_method()
+    available = multiprocessing.get_all_start_methods()
+    if wanted not in available:
+        raise ValueError(
+            f"{START_METHOD_VARIABLE}={wanted!r} is not a start method on this platform; "
+            f"expected one of {available}"
+        )
+    return wanted
+
+
+def mp_context() -> BaseContext:
+    """Return a multiprocessing context for :func:`start_method`.
+
+    Use it instead of ``multiprocessing.set_start_method``, which may be called only once per
+    process: ``mp_context().Pool(2)``, ``ProcessPoolExecutor(mp_context=mp_context())``.
+
+    >>> ctx = mp_context()
+    >>> ctx.get_start_method() == start_method()
+    True
+    """
+    return multiprocessing.get_context(start_method())
+
+
+def gil_enabled() -> bool:
+    """Return whether this interpreter runs with the GIL (always ``True`` before 3.13).
+
+    Free-threaded builds (``python3.13t``, ``python3.14t``) have ``sys._is_gil_enabled()``.
+
+    >>> isinstance(gil_enabled(), bool)
+    True
+    """
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    return True if is_enabled is None else bool(is_enabled())
+
+
+@dataclass(frozen=True)
+class MachineFacts:
+    """What :func:`report` found; notebooks read ``facts.cpus`` and friends from it."""
+
+    python: str
+    implementation: str
+    system: str
+    gil_enabled: bool
+    cpu_count: int
+    usable_cpus: int
+    cpu_quota: float | None
+    cpus: int
+    start_method: str
+    numba_threading_layer: str | None = None
+
+
+def _numba_threading_layer() -> str:
+    try:
+        import numba  # optional: only the notebooks that use numba ask for it
+    except ImportError:
+        return "numba not installed"
+    return str(numba.config.THREADING_LAYER)
+
+
+def collect(numba: bool = False) -> MachineFacts:
+    """Return the machine facts without printing them.
+
+    >>> collect().cpus == effective_cpus()
+    True
+    """
+    if not isinstance(numba, bool):
+        raise TypeError(f"numba must be True or False, got {numba!r}")
+    return MachineFacts(
+        python=platform.python_version(),
+        implementation=platform.python_implementation(),
+        system=f"{platform.system()} {platform.machine()}",
+        gil_enabled=gil_enabled(),
+        cpu_count=os.cpu_count() or 1,
+        usable_cpus=usable_cpus(),
+        cpu_quota=cpu_quota(),
+        cpus=effective_cpus(),
+        start_method=start_method(),
+        numba_threading_layer=_numba_threading_layer() if numba else None,
+    )
+
+
+def report(numba: bool = False) -> MachineFacts:
+    """Print the facts every measurement depends on, and return them.
+
+    >>> facts = report()  # doctest: +ELLIPSIS
+    Python ...
+    >>> facts.cpus >= 1
+    True
+    """
+    facts = collect(numba=numba)
+    quota = "none" if facts.cpu_quota is None else f"{facts.cpu_quota:g} CPUs"
+    lines = [
+        f"Python {facts.python} ({facts.implementation}) on {facts.system}",
+        f"GIL: {'enabled' if facts.gil_enabled else 'disabled (free-threaded build)'}",
+        f"CPUs: os.cpu_count()={facts.cpu_count}, usable (affinity)={facts.usable_cpus}, "
+        f"container quota={quota} -> effective CPUs = {facts.cpus}",
+        f"multiprocessing start method: {facts.start_method}"
+        + (f" (from ${START_METHOD_VARIABLE})" if os.environ.get(START_METHOD_VARIABLE) else ""),
+    ]
+    if facts.numba_threading_layer is not None:
+        lines.append(f"numba threading layer: {facts.numba_threading_layer}")
+    print("\n".join(lines))
+    return facts

@@ -1,0 +1,113 @@
+"""Run a Python script's text in a fresh interpreter, with a timeout.
+
+What only an interpreter exit can show (daemon threads dying, the ``__main__`` guard under
+spawn, ``asyncio.run``) runs this way, so the kernel never hangs and the output is captured.
+
+>>> result = run_script("print(6 * 7)")
+>>> result.stdout.strip(), result.returncode
+('42', 0)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ScriptResult:
+    """What a script did: its output, its exit code, and whether it had to be killed."""
+
+    stdout: str
+    stderr: str
+    returncode: int | None
+    timed_out: bool
+
+    @property
+    def ok(self) -> bool:
+        """True when the script finished in time with exit code 0."""
+        return self.returncode == 0 and not self.timed_out
+
+    def __str__(self) -> str:
+        status = "killed after timeout" if self.timed_out else f"exit code {self.returncode}"
+        parts = [f"[{status}]"]
+        if self.stdout:
+            parts.append(f"--- stdout ---\n{self.stdout.rstrip()}")
+        if self.stderr:
+            parts.append(f"--- stderr ---\n{self.stderr.rstrip()}")
+        return "\n".join(parts)
+
+
+def run_script(
+    code: str,
+    *,
+    timeout: float = 30.0,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> ScriptResult:
+    """Write ``code`` to a temporary ``.py`` file and run it with this interpreter.
+
+    The script is a real file (spawned children must be able to re-import ``__main__``), runs
+    in its own process group, and is killed with all its children when ``timeout`` seconds pass.
+    ``env`` adds to (not replaces) this process's environment.
+
+    >>> run_script("import sys; sys.exit(3)").returncode
+    3
+    >>> run_script("import time; time.sleep(5)", timeout=0.5).timed_out
+    True
+    """
+    if not isinstance(code, str):
+        raise TypeError(f"code must be the script's text (str), got {type(code).__name__}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
+    if not timeout > 0:
+        raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
+    if not all(isinstance(arg, str) for arg in args):
+        raise TypeError("args must be a tuple of str")
+    if env is not None and not all(isinstance(k, str) and isinstance(v, str)
+                                   for k, v in env.items()):
+        raise TypeError("env must map str to str")
+
+    with tempfile.TemporaryDirectory(prefix="course-script-") as folder:
+        path = Path(folder) / "script.py"
+        path.write_text(textwrap.dedent(code), encoding="utf-8")
+        process = subprocess.Popen(
+            [sys.executable, str(path), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            cwd=folder,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})},
+            **_new_process_group(),
+        )
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            stdout, stderr = process.communicate(timeout=10)
+            timed_out = True
+    return ScriptResult(stdout, stderr, None if timed_out else process.returncode, timed_out)
+
+
+def _new_process_group() -> dict:
+    if sys.platform == "win32":
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    return {"start_new_session": True}
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    if sys.platform == "win32":
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(process.pid)],
+                       capture_output=True, check=False)
+    else:
+        with contextlib.suppress(ProcessLookupError):  # already gone
+            os.killpg(process.pid, signal.SIGKILL)

@@ -1,0 +1,139 @@
+"""Checks of the collection itself: clean notebooks, names, anatomy, links, navigation."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers import collection
+
+NOTEBOOK_PATHS = sorted(collection.NOTEBOOKS.glob("*.ipynb"))
+SECTIONS = ("At a glance", "Setup", "Common pitfalls", "Exercises", "Key takeaways",
+            "Further reading")
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOK_PATHS, "notebooks/ holds no notebook"
+
+
+def stored_output_problems(notebook: dict) -> list[str]:
+    """Everything that must not be committed: outputs, execution counts, widget state."""
+    problems = []
+    if "widgets" in notebook.get("metadata", {}):
+        problems.append("notebook metadata stores widget state")
+    for number, cell in enumerate(notebook["cells"], 1):
+        if cell["cell_type"] == "code" and cell.get("outputs"):
+            problems.append(f"cell {number} has stored outputs")
+        if cell["cell_type"] == "code" and cell.get("execution_count") is not None:
+            problems.append(f"cell {number} has an execution count")
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_notebook_is_committed_clean(path):
+    assert stored_output_problems(load(path)) == []
+
+
+def test_a_notebook_with_outputs_is_caught():
+    dirty = {"metadata": {"widgets": {}}, "cells": [
+        {"cell_type": "code", "execution_count": 3,
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": "hi"}]}]}
+    assert stored_output_problems(dirty) == [
+        "notebook metadata stores widget state", "cell 1 has stored outputs",
+        "cell 1 has an execution count"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_notebook_name_and_title(path):
+    info = collection.read_info(path)  # raises on a bad name, title or metadata
+    assert info.title and info.summary
+    assert info.minutes_read > 0 and 0 < info.seconds_run <= 60
+
+
+@pytest.mark.parametrize("name", ["1_gil.ipynb", "01-gil.ipynb", "01_GIL.ipynb", "01 gil.ipynb"])
+def test_bad_notebook_names_are_rejected(name):
+    assert not collection.NAME_PATTERN.match(name)
+
+
+def headings(notebook: dict) -> list[str]:
+    return [line.lstrip("#").strip()
+            for cell in notebook["cells"] if cell["cell_type"] == "markdown"
+            for line in "".join(cell["source"]).splitlines() if line.startswith("#")]
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOK_PATHS if not p.name.startswith("00_")],
+                         ids=lambda p: p.name)
+def test_notebook_has_the_anatomy(path):
+    found = headings(load(path))
+    missing = [s for s in SECTIONS if not any(h.startswith(s) for h in found)]
+    assert missing == [], f"{path.name} lacks the sections {missing}"
+    order = [next(i for i, h in enumerate(found) if h.startswith(s)) for s in SECTIONS]
+    assert order == sorted(order), f"{path.name}: sections out of the guide's order"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_setup_cell_reports_the_machine(path):
+    code = ["".join(c["source"]) for c in load(path)["cells"] if c["cell_type"] == "code"]
+    assert "report(" in code[0], "the first code cell must call helpers.machine.report()"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_every_solution_is_collapsed_and_checked(path):
+    solutions = [c for c in load(path)["cells"] if c["cell_type"] == "code"
+                 and "".join(c["source"]).startswith("# Solution")]
+    assert solutions, f"{path.name} has no exercise solutions"
+    for cell in solutions:
+        assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True
+        assert "expect(" in "".join(cell["source"]), "a solution must run through its checker"
+
+
+def test_links_and_tables_are_up_to_date():
+    stale = collection.out_of_date()
+    assert not stale, f"run `python -m helpers.collection --write`: {sorted(map(str, stale))}"
+
+
+def test_readme_links_every_notebook_to_binder():
+    readme = collection.README.read_text(encoding="utf-8")
+    targets = re.findall(r"urlpath=lab/tree/(notebooks/[^)\s]+\.ipynb)\)", readme)
+    assert sorted(set(targets)) == [f"notebooks/{p.name}" for p in NOTEBOOK_PATHS]
+    for target in targets:
+        assert (collection.ROOT / target).exists(), target
+    assert "labpath=" not in readme
+
+
+def test_navigation_points_to_neighbours():
+    infos = collection.notebooks()
+    for position, info in enumerate(infos):
+        title = "".join(load(info.path)["cells"][0]["source"])
+        links = re.findall(r"\]\(([^)]+\.ipynb)\)", title.split(collection.NAV_MARKER)[1])
+        links = [link for link in links if not link.startswith("http")]
+        expected = [infos[position - 1].path.name] if position > 0 else []
+        if any(nb.slug == collection.INDEX_SLUG for nb in infos):
+            expected.append(f"{collection.INDEX_SLUG}.ipynb")
+        if position + 1 < len(infos):
+            expected.append(infos[position + 1].path.name)
+        assert links == expected, f"{info.path.name}: navigation {links}, expected {expected}"
+        for link in links:
+            assert (collection.NOTEBOOKS / link).exists()
+
+
+def test_binder_url_rejects_a_bad_name():
+    with pytest.raises(ValueError, match=r"NN_slug|01_gil"):
+        collection.binder_url("gil.ipynb")
+
+
+def test_course_settings_validate(tmp_path):
+    bad = tmp_path / "pyproject.toml"
+    bad.write_text('[tool.course]\nrepository = "no-slash"\nref = "v1"\n')
+    with pytest.raises(ValueError, match="owner/name"):
+        collection.course_settings(bad)
+    bad.write_text('[tool.course]\nrepository = "a/b"\nref = ""\n')
+    with pytest.raises(ValueError, match="ref"):
+        collection.course_settings(bad)

@@ -1,0 +1,102 @@
+"""pyproject.toml and environment.yml declare the same packages, and every import is declared."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+import tomllib
+
+import pytest
+import yaml
+
+from helpers.collection import NOTEBOOKS, ROOT
+
+# Import names whose distribution is called something else.
+DISTRIBUTION_OF = {"IPython": "ipython", "ipykernel": "ipykernel"}
+# Packages installed with the test extras only; never imported by helpers or notebooks.
+TEST_ONLY = {"hypothesis", "nbval", "pytest", "pytest-timeout", "pyyaml", "ruff"}
+
+
+def requirement(spec: str) -> tuple[str, str]:
+    """Split 'numpy>=1.26,<3' into ('numpy', '>=1.26,<3')."""
+    name, bounds = re.fullmatch(r"\s*([A-Za-z0-9_.-]+)\s*(.*)", spec).groups()
+    return name.lower(), bounds.replace(" ", "")
+
+
+def pyproject_runtime() -> dict[str, str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return dict(requirement(spec) for spec in project["dependencies"])
+
+
+def environment() -> dict:
+    return yaml.safe_load((ROOT / "environment.yml").read_text())
+
+
+def conda_runtime() -> dict[str, str]:
+    specs = [spec for spec in environment()["dependencies"] if isinstance(spec, str)]
+    packages = dict(requirement(spec) for spec in specs)
+    return {name: bounds for name, bounds in packages.items() if name not in {"python", "pip"}}
+
+
+def test_environment_pins_python_minor_and_installs_the_package():
+    env = environment()
+    assert env["channels"] == ["conda-forge", "nodefaults"]
+    assert any(re.fullmatch(r"python=3\.\d+", spec) for spec in env["dependencies"]
+               if isinstance(spec, str)), "environment.yml must pin python to a minor version"
+    pip_section = next(spec["pip"] for spec in env["dependencies"] if isinstance(spec, dict))
+    assert "-e ." in pip_section
+    assert not (ROOT / "binder").exists(), "a binder/ folder would make Binder ignore the root"
+
+
+def test_both_files_declare_the_same_packages_and_bounds():
+    assert conda_runtime() == pyproject_runtime()
+
+
+def test_every_runtime_dependency_has_a_lower_bound():
+    for name, bounds in pyproject_runtime().items():
+        assert ">=" in bounds, f"{name} has no lower bound"
+
+
+def imported_modules(source: str) -> set[str]:
+    modules = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            modules.add(node.module.split(".")[0])
+    return modules
+
+
+def third_party(modules: set[str]) -> set[str]:
+    local = {"helpers"}
+    return {m for m in modules if m not in sys.stdlib_module_names and m not in local}
+
+
+def sources() -> dict[str, str]:
+    found = {str(p.relative_to(ROOT)): p.read_text() for p in (ROOT / "helpers").glob("*.py")}
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        found[path.name] = code
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(sources()))
+def test_every_import_is_declared(name):
+    declared = set(pyproject_runtime())
+    for module in third_party(imported_modules(sources()[name])):
+        distribution = DISTRIBUTION_OF.get(module, module).lower()
+        assert distribution in declared, f"{name} imports {module}, which is not declared"
+
+
+def test_the_import_scan_sees_third_party_imports():
+    code = "import numpy as np\nfrom matplotlib import pyplot\nimport os\nfrom . import x\n"
+    assert third_party(imported_modules(code)) == {"numpy", "matplotlib"}
+
+
+def test_test_extras_are_declared():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]["test"]
+    assert {requirement(spec)[0] for spec in extras} == TEST_ONLY
