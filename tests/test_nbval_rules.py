@@ -1,0 +1,49 @@
+"""The notebook rules really fail: a cell that warns, unless tagged, and a stored output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers.collection import ROOT
+
+
+def notebook(*cells: tuple[str, list[str]]) -> dict:
+    return {
+        "cells": [{"cell_type": "code", "metadata": {"tags": tags}, "source": source,
+                   "outputs": [], "execution_count": None} for source, tags in cells],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+
+
+def run_nbval(tmp_path: Path, content: dict) -> subprocess.CompletedProcess:
+    """Run nbval with the project's conftest.py on one notebook in a scratch folder."""
+    shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "scratch.ipynb").write_text(json.dumps(content))
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval-lax",
+         "--nbval-current-env", "--nbval-cell-timeout=60", "scratch.ipynb"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=180,
+    )
+
+
+WARNING_CELL = "import warnings\nwarnings.warn('this API is going away', DeprecationWarning)"
+
+
+@pytest.mark.timeout(200)
+def test_a_cell_that_warns_fails_and_a_tagged_one_passes(tmp_path):
+    warns = run_nbval(tmp_path, notebook(("x = 1", []), (WARNING_CELL, [])))
+    assert warns.returncode == 1, warns.stdout
+    assert "wrote to stderr" in warns.stdout and "this API is going away" in warns.stdout
+    assert "1 failed, 1 passed" in warns.stdout
+
+    tagged = run_nbval(tmp_path, notebook(("x = 1", []), (WARNING_CELL, ["expect-stderr"])))
+    assert tagged.returncode == 0, tagged.stdout
+    assert "2 passed" in tagged.stdout
