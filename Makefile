@@ -8,6 +8,8 @@ VENV ?= .venv
 endif
 BIN := $(VENV)/bin
 LAB_PORT ?= 8888
+# Jupyter refuses to run as root (containers, CI) unless told to.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
 .PHONY: lab test lint unit start-methods html clean
 
@@ -25,7 +27,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
-		--ServerApp.root_dir=notebooks
+		--ServerApp.root_dir=notebooks $(ALLOW_ROOT)
 
 test: lint unit start-methods
 
