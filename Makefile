@@ -25,9 +25,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
+# Serves the repository root, like Binder, so that lab/tree/notebooks/NN_slug.ipynb and the
+# notebooks' relative links (../README.md) work the same here and there; opens on notebooks/.
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
-		--ServerApp.root_dir=notebooks $(ALLOW_ROOT)
+		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(ALLOW_ROOT)
 
 test: lint unit start-methods
 
