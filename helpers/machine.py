@@ -40,9 +40,7 @@ def cpu_quota(cgroup_root: Path = _CGROUP_ROOT) -> float | None:
         raise TypeError(f"cgroup_root must be a pathlib.Path, got {type(cgroup_root).__name__}")
     try:
         quota, period = (cgroup_root / "cpu.max").read_text().split()[:2]
-        if quota != "max":
-            return int(quota) / int(period)
-        return None
+        return None if quota == "max" else _ratio(int(quota), int(period))
     except (OSError, ValueError):
         pass
     try:
@@ -50,7 +48,12 @@ def cpu_quota(cgroup_root: Path = _CGROUP_ROOT) -> float | None:
         period_us = int((cgroup_root / "cpu" / "cpu.cfs_period_us").read_text())
     except (OSError, ValueError):
         return None
-    return quota_us / period_us if quota_us > 0 and period_us > 0 else None
+    return _ratio(quota_us, period_us)
+
+
+def _ratio(quota: int, period: int) -> float | None:
+    """A quota in CPUs; ``None`` for the "no limit" (-1) and nonsensical values."""
+    return quota / period if quota > 0 and period > 0 else None
 
 
 def usable_cpus() -> int:

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def run_script(
     *,
     timeout: float = 30.0,
     args: tuple[str, ...] = (),
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> ScriptResult:
     """Write ``code`` to a temporary ``.py`` file and run it with this interpreter.
 
@@ -69,11 +70,11 @@ def run_script(
         raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
     if not timeout > 0:
         raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
-    if not all(isinstance(arg, str) for arg in args):
-        raise TypeError("args must be a tuple of str")
-    if env is not None and not all(isinstance(k, str) and isinstance(v, str)
-                                   for k, v in env.items()):
-        raise TypeError("env must map str to str")
+    if not isinstance(args, (tuple, list)) or not all(isinstance(arg, str) for arg in args):
+        raise TypeError(f"args must be a tuple of str, got {args!r}")
+    if env is not None and not (isinstance(env, Mapping) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in env.items())):
+        raise TypeError("env must map str to str (a dict)")
 
     with tempfile.TemporaryDirectory(prefix="course-script-") as folder:
         path = Path(folder) / "script.py"

@@ -112,8 +112,9 @@ def format_seconds(seconds: float) -> str:
         raise TypeError(f"seconds must be a number, got {type(seconds).__name__}")
     if seconds < 0:
         raise ValueError(f"seconds must be >= 0, got {seconds}")
-    if seconds < 1e-3:
+    # Compare the rounded figure, so that 0.9996 s reads "1.00 s", not "1e+03 ms".
+    if float(f"{seconds * 1e6:.3g}") < 1000:
         return f"{seconds * 1e6:.3g} µs"
-    if seconds < 1:
+    if float(f"{seconds * 1e3:.3g}") < 1000:
         return f"{seconds * 1e3:.3g} ms"
     return f"{seconds:.2f} s"

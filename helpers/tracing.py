@@ -209,7 +209,8 @@ class CpuSampler:
     @property
     def percent(self) -> np.ndarray:
         """Utilisation in % per sample (rows) and CPU (columns)."""
-        return np.array(self._percents).reshape(len(self._times), -1)
+        return np.array(self._percents, dtype=float).reshape(len(self._times),
+                                                             psutil.cpu_count() or 1)
 
     def busy_cpus(self, start: float | None = None, end: float | None = None) -> float:
         """Average number of busy CPUs (1.0 = one CPU fully busy), over the whole run or over

@@ -1,0 +1,204 @@
+"""Unit tests of helpers.machine: CPU counts, container quota, start method, report."""
+
+import multiprocessing
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from helpers import machine
+
+START_METHODS = multiprocessing.get_all_start_methods()
+
+
+def write_cgroup(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+# ---- cpu_quota ----
+
+def test_cpu_quota_v2_max_means_no_quota(tmp_path):
+    assert machine.cpu_quota(write_cgroup(tmp_path, {"cpu.max": "max 100000\n"})) is None
+
+
+def test_cpu_quota_v2_reads_one_and_a_half_cpus(tmp_path):
+    assert machine.cpu_quota(write_cgroup(tmp_path, {"cpu.max": "150000 100000\n"})) == 1.5
+
+
+@given(quota=st.integers(1_000, 10**7), period=st.integers(1_000, 10**6))
+def test_cpu_quota_v2_is_quota_over_period(quota, period):
+    with tempfile.TemporaryDirectory() as folder:
+        root = write_cgroup(Path(folder), {"cpu.max": f"{quota} {period}\n"})
+        assert machine.cpu_quota(root) == quota / period
+
+
+@given(quota=st.integers(1_000, 10**7), period=st.integers(1_000, 10**6))
+def test_cpu_quota_v1_is_quota_over_period(quota, period):
+    with tempfile.TemporaryDirectory() as folder:
+        root = write_cgroup(Path(folder), {"cpu/cpu.cfs_quota_us": f"{quota}\n",
+                                           "cpu/cpu.cfs_period_us": f"{period}\n"})
+        assert machine.cpu_quota(root) == quota / period
+
+
+def test_cpu_quota_v1_minus_one_means_no_quota(tmp_path):
+    root = write_cgroup(tmp_path, {"cpu/cpu.cfs_quota_us": "-1\n",
+                                   "cpu/cpu.cfs_period_us": "100000\n"})
+    assert machine.cpu_quota(root) is None
+
+
+def test_cpu_quota_falls_back_to_v1_when_v2_is_garbage(tmp_path):
+    root = write_cgroup(tmp_path, {"cpu.max": "nonsense\n",
+                                   "cpu/cpu.cfs_quota_us": "50000\n",
+                                   "cpu/cpu.cfs_period_us": "100000\n"})
+    assert machine.cpu_quota(root) == 0.5
+
+
+@pytest.mark.parametrize("files", [
+    {},
+    {"cpu.max": "lots of cpus\n"},
+    {"cpu.max": ""},
+    {"cpu/cpu.cfs_quota_us": "abc\n", "cpu/cpu.cfs_period_us": "100000\n"},
+    {"cpu/cpu.cfs_quota_us": "50000\n"},
+], ids=["no files", "v2 words", "v2 empty", "v1 words", "v1 no period"])
+def test_cpu_quota_of_garbage_or_missing_files_is_none(tmp_path, files):
+    assert machine.cpu_quota(write_cgroup(tmp_path, files)) is None
+
+
+@pytest.mark.parametrize("text", ["100000 0", "0 100000", "-50000 100000"],
+                         ids=["zero period", "zero quota", "negative quota"])
+def test_cpu_quota_of_nonsense_v2_numbers_is_none(tmp_path, text):
+    assert machine.cpu_quota(write_cgroup(tmp_path, {"cpu.max": text})) is None
+
+
+def test_cpu_quota_rejects_a_str_root():
+    with pytest.raises(TypeError, match=r"cgroup_root must be a pathlib\.Path, got str"):
+        machine.cpu_quota("/sys/fs/cgroup")
+
+
+# ---- CPU counts ----
+
+def test_effective_cpus_at_most_usable_at_most_cpu_count():
+    assert 1 <= machine.effective_cpus() <= machine.usable_cpus() <= os.cpu_count()
+
+
+def test_effective_cpus_rounds_a_fractional_quota_up(monkeypatch):
+    monkeypatch.setattr(machine, "usable_cpus", lambda: 8)
+    monkeypatch.setattr(machine, "cpu_quota", lambda: 1.5)
+    assert machine.effective_cpus() == 2
+
+
+def test_effective_cpus_caps_real_usable_cpus_with_quota(monkeypatch):
+    monkeypatch.setattr(machine, "cpu_quota", lambda: 1.5)
+    assert machine.effective_cpus() == min(machine.usable_cpus(), 2)
+
+
+def test_effective_cpus_is_at_least_one_under_a_small_quota(monkeypatch):
+    monkeypatch.setattr(machine, "cpu_quota", lambda: 0.3)
+    assert machine.effective_cpus() == 1
+
+
+def test_effective_cpus_without_quota_is_usable_cpus(monkeypatch):
+    monkeypatch.setattr(machine, "cpu_quota", lambda: None)
+    assert machine.effective_cpus() == machine.usable_cpus()
+
+
+def test_effective_cpus_never_raised_by_a_large_quota(monkeypatch):
+    monkeypatch.setattr(machine, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(machine, "cpu_quota", lambda: 64.0)
+    assert machine.effective_cpus() == 2
+
+
+# ---- start method ----
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_start_method_honours_the_variable(monkeypatch, method):
+    monkeypatch.setenv("MP_START_METHOD", method)
+    assert machine.start_method() == method
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_mp_context_uses_the_variable(monkeypatch, method):
+    monkeypatch.setenv("MP_START_METHOD", f" {method} ")
+    assert machine.mp_context().get_start_method() == method
+
+
+def test_start_method_without_variable_is_the_platform_default(monkeypatch):
+    monkeypatch.delenv("MP_START_METHOD", raising=False)
+    assert machine.start_method() == multiprocessing.get_start_method()
+
+
+def test_start_method_rejects_a_bogus_value_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("MP_START_METHOD", "teleport")
+    with pytest.raises(ValueError, match=r"MP_START_METHOD='teleport' is not a start method"):
+        machine.start_method()
+
+
+def test_mp_context_rejects_a_bogus_value(monkeypatch):
+    monkeypatch.setenv("MP_START_METHOD", "teleport")
+    with pytest.raises(ValueError, match="MP_START_METHOD"):
+        machine.mp_context()
+
+
+def test_gil_enabled_is_a_bool():
+    assert machine.gil_enabled() in (True, False)
+
+
+# ---- collect and report ----
+
+def test_collect_matches_the_functions(monkeypatch):
+    monkeypatch.delenv("MP_START_METHOD", raising=False)
+    facts = machine.collect()
+    assert (facts.cpus, facts.usable_cpus, facts.cpu_count, facts.start_method) == (
+        machine.effective_cpus(), machine.usable_cpus(), os.cpu_count(),
+        machine.start_method())
+    assert facts.numba_threading_layer is None
+
+
+def test_collect_with_numba_names_a_threading_layer():
+    assert isinstance(machine.collect(numba=True).numba_threading_layer, str)
+
+
+def test_collect_rejects_a_non_bool_numba():
+    with pytest.raises(TypeError, match="numba must be True or False, got 'yes'"):
+        machine.collect(numba="yes")
+
+
+def test_report_prints_the_facts_and_returns_them(capsys, monkeypatch):
+    monkeypatch.delenv("MP_START_METHOD", raising=False)
+    facts = machine.report()
+    lines = capsys.readouterr().out.splitlines()
+    assert isinstance(facts, machine.MachineFacts)
+    assert len(lines) == 4
+    assert lines[0].startswith(f"Python {facts.python} ")
+    assert lines[1].startswith("GIL: ")
+    assert lines[2].endswith(f"effective CPUs = {facts.cpus}")
+    assert lines[3] == f"multiprocessing start method: {facts.start_method}"
+
+
+def test_report_says_when_the_start_method_comes_from_the_variable(capsys, monkeypatch):
+    monkeypatch.setenv("MP_START_METHOD", "spawn")
+    machine.report()
+    assert "start method: spawn (from $MP_START_METHOD)" in capsys.readouterr().out
+
+
+def test_report_shows_the_quota(capsys, monkeypatch):
+    monkeypatch.setattr(machine, "cpu_quota", lambda: 1.5)
+    machine.report()
+    assert "container quota=1.5 CPUs" in capsys.readouterr().out
+
+
+def test_report_with_numba_adds_a_line(capsys):
+    machine.report(numba=True)
+    assert "numba threading layer: " in capsys.readouterr().out
+
+
+def test_report_rejects_a_non_bool_numba():
+    with pytest.raises(TypeError, match="numba must be True or False"):
+        machine.report(numba=1)
