@@ -11,7 +11,9 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root (containers, CI) unless told to.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: lab test lint unit start-methods html clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: lab test lint unit start-methods test-browser html clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +29,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 # Serves the repository root, like Binder, so that lab/tree/notebooks/NN_slug.ipynb and the
 # notebooks' relative links (../README.md) work the same here and there; opens on notebooks/.
+$(VENV)/.installed-browser: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,browser]'
+	touch $(VENV)/.installed $(VENV)/.installed-test $@
+
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(ALLOW_ROOT)
@@ -49,6 +55,13 @@ start-methods: $(VENV)/.installed-test
 		MP_START_METHOD=$$method $(BIN)/python -m pytest -q \
 			$$($(BIN)/python -m helpers.collection --starting-processes) || exit 1; \
 	done
+
+# Every notebook run in JupyterLab in Chromium (Debian's: apt-get install chromium; Playwright's
+# own browser download is never used). Screenshots land in build/browser/.
+test-browser: $(VENV)/.installed-browser
+	@test -x "$(CHROMIUM)" || { echo "test-browser needs Chromium at $(CHROMIUM):" \
+		"apt-get install chromium, or make test-browser CHROMIUM=/path/to/chromium" >&2; exit 1; }
+	COURSE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser tests/browser
 
 html: $(VENV)/.installed
 	mkdir -p build/html

@@ -46,6 +46,7 @@ def source_of(obj: Any) -> str:
     >>> source_of(source_of).splitlines()[0]
     'def source_of(obj: Any) -> str:'
     """
+    obj = inspect.unwrap(obj) if callable(obj) else obj  # lru_cache, functools.wraps, ...
     if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismodule(obj)
             or inspect.ismethod(obj)):
         raise TypeError(
