@@ -12,8 +12,11 @@ LAB_PORT ?= 8888
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
 CHROMIUM ?= /usr/bin/chromium
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+PY313 ?= $(lastword $(wildcard $(PYENV_ROOT)/versions/3.13.*/bin/python3))
 
-.PHONY: lab test lint unit start-methods test-browser html clean
+.PHONY: lab test lint unit start-methods notebooks-spawn test-matrix test-one-cpu test-py313 test-browser \
+	html clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +40,7 @@ lab: $(VENV)/.installed
 	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(ALLOW_ROOT)
 
-test: lint unit start-methods
+test: lint unit
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check helpers tests notebooks conftest.py
@@ -45,8 +48,8 @@ lint: $(VENV)/.installed-test
 unit: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
-# The notebooks that start processes, again under every start method but the default one
-# (which `unit` already ran).
+# For developers: the notebooks that start processes, again under every start method but the
+# default one (which `unit` already ran). CI covers the start methods through test-matrix.
 start-methods: $(VENV)/.installed-test
 	@default=$$($(BIN)/python -c 'import multiprocessing as mp; print(mp.get_start_method())'); \
 	for method in $$($(BIN)/python -c 'import multiprocessing as mp; print(*mp.get_all_start_methods())'); do \
@@ -62,6 +65,27 @@ test-browser: $(VENV)/.installed-browser
 	@test -x "$(CHROMIUM)" || { echo "test-browser needs Chromium at $(CHROMIUM):" \
 		"apt-get install chromium, or make test-browser CHROMIUM=/path/to/chromium" >&2; exit 1; }
 	COURSE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser tests/browser
+
+# The robustness matrix, combining axes instead of multiplying them: the default run of `test`
+# covers the platform's start method; here Python 3.13 runs under spawn and one CPU under
+# forkserver. Each notebook is also checked for leftovers and budgets (see conftest.py).
+test-matrix: test-py313 test-one-cpu
+
+test-one-cpu: $(VENV)/.installed-test
+	@command -v taskset >/dev/null || { echo "test-one-cpu needs taskset (util-linux)" >&2; exit 1; }
+	MP_START_METHOD=forkserver taskset -c 0 $(BIN)/python -m pytest -q notebooks
+
+test-py313:
+	@if [ -x "$(PY313)" ]; then \
+		$(MAKE) --no-print-directory PYTHON=$(PY313) VENV=.venv-3.13 notebooks-spawn; \
+	else \
+		echo "!!!!!!!! Python 3.13 not found (PY313=$(PY313)): running the spawn leg on" \
+			"$$($(PYTHON) --version) instead !!!!!!!!"; \
+		$(MAKE) --no-print-directory notebooks-spawn; \
+	fi
+
+notebooks-spawn: $(VENV)/.installed-test
+	MP_START_METHOD=spawn $(BIN)/python -m pytest -q notebooks
 
 html: $(VENV)/.installed
 	mkdir -p build/html

@@ -1,14 +1,38 @@
 """Notebook validation rules on top of nbval.
 
-A cell that writes to stderr (a warning, a traceback from a worker) fails, unless the cell is
-tagged ``expect-stderr`` because showing that output is its point.
+- A cell that writes to stderr (a warning, a traceback from a worker) fails, unless the cell is
+  tagged ``expect-stderr`` because showing that output is its point.
+- After each notebook, from outside its kernel: no child process, shared-memory block or
+  non-daemon thread may be left behind, and the notebook must stay within its budget (60 s on
+  2 CPUs, 1 GiB of kernel memory). Each notebook's figures go to ``build/notebook_report.md``,
+  printed at the end of the run.
 """
 
 from __future__ import annotations
 
+import ast
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
 import pytest
 
+from helpers.machine import effective_cpus, start_method
+
 ALLOW_STDERR_TAG = "expect-stderr"
+BUDGET_SECONDS_ON_2_CPUS = float(os.environ.get("COURSE_BUDGET_SECONDS", "60"))
+BUDGET_BYTES = 1 << 30
+REPORT = Path(__file__).parent / "build" / "notebook_report.md"
+SHM = Path("/dev/shm")
+# Processes multiprocessing keeps for the kernel's whole life once used: not leftovers.
+SERVICE_MARKERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
+NON_DAEMON_THREADS = (
+    "[t.name for t in __import__('threading').enumerate()"
+    " if not t.daemon and t is not __import__('threading').main_thread()]"
+)
 
 
 def _stderr_text(item: pytest.Item) -> str:
@@ -31,3 +55,117 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             f"cell {item.name} wrote to stderr (tag the cell '{ALLOW_STDERR_TAG}' if that "
             f"output is what it demonstrates):\n{stderr}"
         )
+
+
+@dataclass
+class NotebookRun:
+    """What one notebook did, measured from outside its kernel."""
+
+    name: str
+    started: float = field(default_factory=time.monotonic)
+    shm_before: set[str] = field(default_factory=set)
+    seconds: float = 0.0
+    peak_bytes: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+_runs: dict[str, NotebookRun] = {}
+
+
+def _kernel_pid(item: pytest.Item) -> int | None:
+    kernel = getattr(item.parent, "kernel", None)
+    provisioner = getattr(getattr(kernel, "km", None), "provisioner", None)
+    return getattr(provisioner, "pid", None)
+
+
+def _shared_memory() -> set[str]:
+    """Blocks made by multiprocessing.shared_memory (named psm_* on POSIX)."""
+    return {p.name for p in SHM.glob("psm_*")} if SHM.is_dir() else set()
+
+
+def _peak_bytes(process: psutil.Process) -> int:
+    """Peak resident memory: VmHWM on Linux, the current size elsewhere."""
+    try:
+        for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return process.memory_info().rss
+
+
+def _leftover_children(process: psutil.Process) -> list[str]:
+    """Children of the kernel still alive after a grace period, except multiprocessing's own."""
+    deadline = time.monotonic() + 5  # pools and executors reap their workers asynchronously
+    while True:
+        left = []
+        for child in process.children(recursive=True):
+            try:
+                command = " ".join(child.cmdline())
+                if child.status() != psutil.STATUS_ZOMBIE and not any(
+                        marker in command for marker in SERVICE_MARKERS):
+                    left.append(f"pid {child.pid}: {command[:120]}")
+            except psutil.NoSuchProcess:
+                continue
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.25)
+
+
+def _non_daemon_threads(item: pytest.Item) -> list[str]:
+    client = item.parent.kernel.kc
+    reply = client.execute_interactive("", user_expressions={"threads": NON_DAEMON_THREADS},
+                                       timeout=30, output_hook=lambda message: None)
+    found = reply["content"]["user_expressions"]["threads"]
+    return ast.literal_eval(found["data"]["text/plain"]) if found["status"] == "ok" else [
+        str(found)]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if hasattr(item, "cell") and item.parent.nodeid not in _runs:
+        _runs[item.parent.nodeid] = NotebookRun(Path(str(item.parent.path)).name,
+                                                shm_before=_shared_memory())
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """After a notebook's last cell, check what it left behind and what it cost."""
+    if not hasattr(item, "cell") or (nextitem is not None and nextitem.parent is item.parent):
+        return
+    run = _runs[item.parent.nodeid]
+    run.seconds = time.monotonic() - run.started
+    pid = _kernel_pid(item)
+    if pid is None or not item.parent.kernel.is_alive():
+        return  # the kernel died: the failing cell already says so
+    kernel = psutil.Process(pid)
+    run.peak_bytes = _peak_bytes(kernel)
+    run.problems += [f"child process left running: {c}" for c in _leftover_children(kernel)]
+    run.problems += [f"shared-memory block left: {name}"
+                     for name in sorted(_shared_memory() - run.shm_before)]
+    run.problems += [f"non-daemon thread left running: {name}"
+                     for name in _non_daemon_threads(item)]
+    budget = BUDGET_SECONDS_ON_2_CPUS * max(1.0, 2 / effective_cpus())
+    if run.seconds > budget:
+        run.problems.append(f"ran {run.seconds:.0f} s, over its budget of {budget:.0f} s")
+    if run.peak_bytes > BUDGET_BYTES:
+        run.problems.append(f"kernel peaked at {run.peak_bytes / 2**20:.0f} MiB, over 1 GiB")
+    if run.problems:
+        raise AssertionError(f"{run.name}:\n  " + "\n  ".join(run.problems))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not _runs:
+        return
+    heading = (f"## Python {platform.python_version()}, start method {start_method()}, "
+               f"{effective_cpus()} effective CPU(s)")
+    rows = ["| notebook | seconds | peak MiB | verdict |", "|---|---|---|---|"]
+    rows += [f"| {run.name} | {run.seconds:.1f} | {run.peak_bytes / 2**20:.0f} | "
+             f"{'; '.join(run.problems) or 'ok'} |" for run in _runs.values()]
+    section = "\n".join([heading, "", *rows, ""])
+    REPORT.parent.mkdir(exist_ok=True)
+    with REPORT.open("a", encoding="utf-8") as report:
+        report.write(section + "\n")
+    terminalreporter.write_sep("-", f"notebook report (also in {REPORT.relative_to(Path.cwd())})"
+                               if REPORT.is_relative_to(Path.cwd()) else "notebook report")
+    terminalreporter.write_line(section)
+
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -23,14 +24,14 @@ def notebook(*cells: tuple[str, list[str]]) -> dict:
     }
 
 
-def run_nbval(tmp_path: Path, content: dict) -> subprocess.CompletedProcess:
+def run_nbval(tmp_path: Path, content: dict, **env: str) -> subprocess.CompletedProcess:
     """Run nbval with the project's conftest.py on one notebook in a scratch folder."""
     shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "scratch.ipynb").write_text(json.dumps(content))
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval-lax",
          "--nbval-current-env", "--nbval-cell-timeout=60", "scratch.ipynb"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=180,
+        cwd=tmp_path, capture_output=True, text=True, timeout=180, env={**os.environ, **env},
     )
 
 
@@ -47,3 +48,25 @@ def test_a_cell_that_warns_fails_and_a_tagged_one_passes(tmp_path):
     tagged = run_nbval(tmp_path, notebook(("x = 1", []), (WARNING_CELL, ["expect-stderr"])))
     assert tagged.returncode == 0, tagged.stdout
     assert "2 passed" in tagged.stdout
+
+
+@pytest.mark.timeout(200)
+def test_a_notebook_that_leaves_a_child_process_fails(tmp_path):
+    leaves = run_nbval(tmp_path, notebook((
+        "import subprocess, sys\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])", [])))
+    assert leaves.returncode == 1, leaves.stdout
+    assert "child process left running" in leaves.stdout
+
+
+@pytest.mark.timeout(200)
+def test_a_notebook_that_leaves_a_thread_or_overruns_fails(tmp_path):
+    slow = run_nbval(tmp_path, notebook((
+        "import threading, time\n"
+        "stop = threading.Event()\n"
+        "worker = threading.Thread(target=stop.wait, args=(60,), name='forgotten')\n"
+        "worker.start()\n"
+        "time.sleep(1.5)", [])), COURSE_BUDGET_SECONDS="1")
+    assert slow.returncode == 1, slow.stdout
+    assert "non-daemon thread left running: forgotten" in slow.stdout
+    assert "over its budget" in slow.stdout
