@@ -29,9 +29,11 @@ REPORT = Path(__file__).parent / "build" / "notebook_report.md"
 SHM = Path("/dev/shm")
 # Processes multiprocessing keeps for the kernel's whole life once used: not leftovers.
 SERVICE_MARKERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
+# Non-daemon threads still alive, except the kernel event loop's default executor ("asyncio_N",
+# used by asyncio.to_thread), which belongs to the kernel and is reused, not to the notebook.
 NON_DAEMON_THREADS = (
-    "[t.name for t in __import__('threading').enumerate()"
-    " if not t.daemon and t is not __import__('threading').main_thread()]"
+    "[t.name for t in __import__('threading').enumerate() if not t.daemon"
+    " and t is not __import__('threading').main_thread() and not t.name.startswith('asyncio_')]"
 )
 
 
@@ -127,15 +129,27 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
                                                 shm_before=_shared_memory())
 
 
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    """After a notebook's last cell, check what it left behind and what it cost."""
-    if not hasattr(item, "cell") or (nextitem is not None and nextitem.parent is item.parent):
-        return
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """After a notebook's last cell, check what it left behind and what it cost.
+
+    The checks run while the kernel is still alive; the failure is raised only after pytest has
+    torn the notebook down (stopping its kernel), so the next notebook starts clean.
+    """
+    last_cell = hasattr(item, "cell") and (nextitem is None or nextitem.parent is not item.parent)
+    run = _inspect(item) if last_cell else None
+    result = yield
+    if run is not None and run.problems:
+        raise AssertionError(f"{run.name}:\n  " + "\n  ".join(run.problems))
+    return result
+
+
+def _inspect(item: pytest.Item) -> NotebookRun:
     run = _runs[item.parent.nodeid]
     run.seconds = time.monotonic() - run.started
     pid = _kernel_pid(item)
     if pid is None or not item.parent.kernel.is_alive():
-        return  # the kernel died: the failing cell already says so
+        return run  # the kernel died: the failing cell already says so
     kernel = psutil.Process(pid)
     run.peak_bytes = _peak_bytes(kernel)
     run.problems += [f"child process left running: {c}" for c in _leftover_children(kernel)]
@@ -148,8 +162,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         run.problems.append(f"ran {run.seconds:.0f} s, over its budget of {budget:.0f} s")
     if run.peak_bytes > BUDGET_BYTES:
         run.problems.append(f"kernel peaked at {run.peak_bytes / 2**20:.0f} MiB, over 1 GiB")
-    if run.problems:
-        raise AssertionError(f"{run.name}:\n  " + "\n  ".join(run.problems))
+    return run
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -22,6 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+#: Plain UTF-8 text from the script, whatever the kernel's terminal settings: Jupyter kernels set
+#: FORCE_COLOR, and Python 3.13+ would then colour its tracebacks with escape codes.
+PLAIN_OUTPUT = {"PYTHONIOENCODING": "utf-8", "PYTHON_COLORS": "0", "NO_COLOR": "1"}
+
+
 @dataclass(frozen=True)
 class ScriptResult:
     """What a script did: its output, its exit code, and whether it had to be killed."""
@@ -57,7 +62,8 @@ def run_script(
 
     The script is a real file (spawned children must be able to re-import ``__main__``), runs
     in its own process group, and is killed with all its children when ``timeout`` seconds pass.
-    ``env`` adds to (not replaces) this process's environment.
+    ``env`` adds to (not replaces) this process's environment; output is plain text
+    (:data:`PLAIN_OUTPUT`).
 
     >>> run_script("import sys; sys.exit(3)").returncode
     3
@@ -86,7 +92,7 @@ def run_script(
             stdin=subprocess.DEVNULL,
             text=True,
             cwd=folder,
-            env={**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})},
+            env={**os.environ, **PLAIN_OUTPUT, **(env or {})},
             **_new_process_group(),
         )
         try:
