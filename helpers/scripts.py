@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-
 #: Plain UTF-8 text from the script, whatever the kernel's terminal settings: Jupyter kernels set
 #: FORCE_COLOR, and Python 3.13+ would then colour its tracebacks with escape codes.
 PLAIN_OUTPUT = {"PYTHONIOENCODING": "utf-8", "PYTHON_COLORS": "0", "NO_COLOR": "1"}

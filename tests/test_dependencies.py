@@ -19,15 +19,22 @@ DISTRIBUTION_OF = {"IPython": "ipython", "ipykernel": "ipykernel"}
 TEST_ONLY = {"hypothesis", "nbval", "pytest", "pytest-timeout", "pyyaml", "ruff"}
 
 
+# The same need met by another package on another platform (pyproject uses markers; conda-forge
+# is read for Linux and macOS).
+PLATFORM_ALTERNATIVES = {"impi-rt": "mpich"}
+
+
 def requirement(spec: str) -> tuple[str, str]:
-    """Split 'numpy>=1.26,<3' into ('numpy', '>=1.26,<3')."""
+    """Split 'numpy>=1.26,<3' into ('numpy', '>=1.26,<3'); environment markers are dropped."""
+    spec = spec.split(";")[0]
     name, bounds = re.fullmatch(r"\s*([A-Za-z0-9_.-]+)\s*(.*)", spec).groups()
     return name.lower(), bounds.replace(" ", "")
 
 
 def pyproject_runtime() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return dict(requirement(spec) for spec in project["dependencies"])
+    return dict(requirement(spec) for spec in project["dependencies"]
+                if requirement(spec)[0] not in PLATFORM_ALTERNATIVES)
 
 
 def environment() -> dict:
