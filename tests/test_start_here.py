@@ -1,0 +1,171 @@
+"""Unit tests of helpers.start_here: the environment checks, the course map, the checkers."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from helpers import collection, start_here
+from helpers.machine import MachineFacts, collect, effective_cpus
+from helpers.scripts import run_script
+from helpers.start_here import Check
+
+
+def facts(cpus: int, cpu_count: int = 4) -> MachineFacts:
+    return MachineFacts("3.12.1", "CPython", "Linux x86_64", True, cpu_count, cpus, None, cpus,
+                        "fork")
+
+
+@pytest.mark.parametrize(("version", "verdict"), [
+    ((3, 11, 0), "ok"), ((3, 14, 0), "ok"), ((3, 10, 9), "problem"), ((2, 7, 18), "problem")])
+def test_python_check(version, verdict):
+    assert start_here.python_check(version).verdict == verdict
+
+
+def test_python_check_of_this_interpreter_is_ok():
+    assert start_here.python_check().verdict == "ok"
+    with pytest.raises(TypeError, match="tuple of ints"):
+        start_here.python_check(("3", "12"))
+
+
+def test_check_rejects_unknown_verdict():
+    with pytest.raises(ValueError, match="verdict must be one of"):
+        Check("x", "y", "fine")
+
+
+def test_requirements_come_from_pyproject(tmp_path):
+    names = [r.name for r in start_here.requirements()]
+    assert {"numpy", "numba", "psutil", "matplotlib"} <= set(names)
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\ndependencies = ["numpy>=1.0", "psutil",'
+                         ' "pywin32>=300; sys_platform == \'never\'"]\n')
+    found = start_here.requirements(pyproject)
+    assert [(r.name, str(r.specifier)) for r in found] == [("numpy", ">=1.0"), ("psutil", "")]
+    with pytest.raises(TypeError, match=r"pathlib\.Path"):
+        start_here.requirements(str(pyproject))
+
+
+def test_package_check_verdicts():
+    assert start_here.package_check(Requirement("numpy>=1.0,<99")).verdict == "ok"
+    assert start_here.package_check(Requirement("numpy>=99")).verdict == "warning"
+    assert start_here.package_check(Requirement("numpy<1")).verdict == "warning"
+    missing = start_here.package_check(Requirement("no-such-package-here-xyz"))
+    assert missing.verdict == "problem" and "make lab" in missing.advice
+    with pytest.raises(TypeError, match="Requirement"):
+        start_here.package_check("numpy")
+
+
+def test_every_course_requirement_is_ok_here():
+    for requirement in start_here.requirements():
+        assert start_here.package_check(requirement).verdict == "ok", requirement
+
+
+def test_start_method_check_starts_a_process():
+    check = start_here.start_method_check(timeout=60)
+    assert check.verdict == "ok" and "pid" in check.advice
+    with pytest.raises(ValueError, match="timeout"):
+        start_here.start_method_check(timeout=0)
+
+
+def test_cpu_check():
+    assert start_here.cpu_check(facts(2)).verdict == "ok"
+    one = start_here.cpu_check(facts(1))
+    assert one.verdict == "warning" and "os.cpu_count()" in one.advice
+    assert start_here.cpu_check(collect()).found.startswith(f"effective {effective_cpus()}")
+    with pytest.raises(TypeError, match="MachineFacts"):
+        start_here.cpu_check({"cpus": 2})
+
+
+@pytest.mark.parametrize(("layer", "verdict"), [
+    ("tbb", "ok"), ("omp", "ok"), ("workqueue", "ok"), ("something", "warning")])
+def test_numba_verdict_layers(layer, verdict):
+    out = json.dumps({"numba": "0.61", "layer": layer, "threads": 2, "value": 499500.0})
+    assert start_here.numba_verdict(out, 0).verdict == verdict
+
+
+def test_numba_verdict_failures():
+    assert start_here.numba_verdict("", 1).verdict == "problem"
+    assert start_here.numba_verdict("not json", 0).verdict == "problem"
+    wrong = json.dumps({"layer": "tbb", "value": 3.0})
+    assert start_here.numba_verdict(wrong, 0).verdict == "problem"
+    with pytest.raises(TypeError):
+        start_here.numba_verdict(None, 0)
+
+
+def test_numba_probe_really_runs():
+    result = run_script(start_here.NUMBA_PROBE, timeout=120)
+    assert start_here.numba_verdict(result.stdout, result.returncode).verdict == "ok"
+
+
+def test_checks_table_escapes_and_marks():
+    table = start_here.checks_table([Check("a<b", "x", "problem", "fix & retry")])
+    assert "a&lt;b" in table and "✘ problem" in table and "fix &amp; retry" in table
+    with pytest.raises(TypeError):
+        start_here.checks_table([])
+
+
+def test_verdict_counts():
+    checks = [Check("a", "", "ok"), Check("b", "", "ok"), Check("c", "", "problem")]
+    assert start_here.verdict_counts(checks) == {"ok": 2, "warning": 0, "problem": 1}
+    with pytest.raises(TypeError):
+        start_here.verdict_counts(["ok"])
+
+
+def info(number: str, minutes: int = 10, seconds: int = 20) -> collection.NotebookInfo:
+    return collection.NotebookInfo(Path(f"{number}_x.ipynb"), f"Title {number}", "Sum.",
+                                   minutes, seconds, number == "01", False)
+
+
+def test_notebook_table_has_a_row_per_notebook_and_totals():
+    table = start_here.notebook_table([info("01"), info("02", 5, 7)])
+    lines = table.splitlines()
+    assert len(lines) == 2 + 2 + 1
+    assert "[Title 01](01_x.ipynb)" in lines[2] and "| yes |" in lines[2]
+    assert "15 min" in lines[-1] and "~27 s" in lines[-1]
+    with pytest.raises(TypeError):
+        start_here.notebook_table(["01"])
+
+
+def test_notebook_table_of_the_real_collection():
+    infos = collection.notebooks()
+    assert all(nb.title in start_here.notebook_table(infos) for nb in infos)
+
+
+def test_plan_path_sums_what_exists():
+    plan = start_here.plan_path("p", ("00", "01", "02"), [info("01", 10, 20), info("02", 5, 7)])
+    assert (plan.present, plan.missing, plan.minutes_read, plan.seconds_run) == (
+        ("01", "02"), ("00",), 15, 27)
+    with pytest.raises(ValueError, match="two-digit"):
+        start_here.plan_path("p", ("1",), [])
+    with pytest.raises(TypeError):
+        start_here.plan_path("", ("01",), [])
+    table = start_here.paths_table([plan], [info("01"), info("02")])
+    assert "01 Title 01, 02 Title 02" in table and "| 00 |" in table
+
+
+def test_check_cpu_pool_size(capsys):
+    assert start_here.check_cpu_pool_size(effective_cpus()) is True
+    assert start_here.check_cpu_pool_size(effective_cpus() + 5) is False
+    assert start_here.check_cpu_pool_size(...) is False
+    assert start_here.check_cpu_pool_size("2") is False
+    assert start_here.check_cpu_pool_size(True) is False
+    assert "Not yet" in capsys.readouterr().out
+
+
+def test_check_cpu_pool_size_explains_cpu_count(monkeypatch, capsys):
+    monkeypatch.setattr(start_here, "effective_cpus", lambda: 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert start_here.check_cpu_pool_size(8) is False
+    assert "os.cpu_count()" in capsys.readouterr().out
+
+
+def test_check_io_pool_size(capsys):
+    assert start_here.check_io_pool_size(50) is True
+    assert start_here.check_io_pool_size(2) is False
+    assert "25 round(s)" in capsys.readouterr().out
+    assert start_here.check_io_pool_size(None) is False
+    assert start_here.check_io_pool_size(7, waits=7) is True
+    with pytest.raises(ValueError, match="waits"):
+        start_here.check_io_pool_size(3, waits=0)
