@@ -19,8 +19,6 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
 # As the machine's own probe starts it: no sandbox as root, and no background traffic, which a
 # closed network refuses.
@@ -135,6 +133,9 @@ def widget_outputs(cell: dict) -> int:
 
 def run_notebook(page, server: LabServer, name: str, timeout: float = 240) -> RunReport:
     """Open ``notebooks/<name>`` by its Binder path, run all cells, wait, and inspect the result."""
+    # Imported here, so that `make test` (without the browser extra) can still collect this.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.goto(server.url(f"lab/tree/notebooks/{name}", query="reset"))  # forget earlier tabs
     page.wait_for_url(lambda url: "reset" not in url, timeout=60_000)  # Lab reloads once
     page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell", timeout=60_000)
