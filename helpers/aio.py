@@ -28,6 +28,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from helpers import plots
+from helpers.checks import feedback
 from helpers.tracing import Recorder, Span, task_name
 
 #: The server's default latency and the notebook's number of requests: 200 requests of 50 ms
@@ -303,10 +304,10 @@ class LatencyServer:
     changed between requests. ``peak`` is the most requests it ever served at once.
 
     >>> with LatencyServer(latency=0) as server:
-    ...     fetch_blocking(server.address, 7), server.served
-    (7, 1)
-    >>> server.running
-    False
+    ...     fetch_blocking(server.address, 7)
+    7
+    >>> server.served, server.running  # read once the server has stopped: no race
+    (1, False)
     """
 
     def __init__(self, latency: float = LATENCY, *, backlog: int = 1024) -> None:
@@ -512,14 +513,6 @@ def fetch_all_threads(address: Address, requests: int, workers: int,
 
 # ---- exercise checkers: they print feedback and return True only for a correct answer ----
 
-def _feedback(problems: list[str], success: str) -> bool:
-    if problems:
-        print("Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
-    print(f"✔ {success}")
-    return True
-
-
 def check_rounds_prediction(predict: Callable[[int, int, float], float]) -> bool:
     """Exercise 1: does ``predict(requests, limit, seconds)`` give the least wall time?"""
     if not callable(predict):
@@ -535,11 +528,11 @@ def check_rounds_prediction(predict: Callable[[int, int, float], float]) -> bool
             problems.append(f"predict({requests}, {limit}, {seconds}) raised {error!r}")
             continue
         if got is None:
-            return _feedback(["your function returns None: replace the `...`"], "")
+            return feedback(["your function returns None: replace the `...`"], "")
         if not isinstance(got, (int, float)) or not math.isclose(got, expected, rel_tol=1e-9):
             problems.append(f"{requests} requests of {seconds} s, {limit} at once: expected "
                             f"{expected:.3g} s, got {got!r}. Hint: count full rounds.")
-    return _feedback(problems, "your prediction matches the rounds model in every case")
+    return feedback(problems, "your prediction matches the rounds model in every case")
 
 
 async def check_limited_map(
@@ -577,7 +570,7 @@ async def check_limited_map(
             problems.append(f"{len(items)} items, limit {limit}: raised {error!r}")
             continue
         if got is None:
-            return _feedback(["your coroutine returns None: replace the `...`"], "")
+            return feedback(["your coroutine returns None: replace the `...`"], "")
         expected = [x * x for x in items]
         if list(got) != expected:
             problems.append(f"{len(items)} items: expected results {expected} in argument "
@@ -587,4 +580,4 @@ async def check_limited_map(
         elif peak < min(limit, len(items)):
             problems.append(f"limit {limit}: only {peak} ran at once; start them all and let "
                             "the semaphore hold them back")
-    return _feedback(problems, "results come back in order and the limit is respected")
+    return feedback(problems, "results come back in order and the limit is respected")

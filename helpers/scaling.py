@@ -71,9 +71,11 @@ def run_mpi(code: str, *, ranks: int = 2, timeout: float = 30.0) -> GroupResult:
     ``mpiexec`` and every rank run in one new process group, which is killed as a whole when
     ``timeout`` seconds pass (a deadlocked MPI program never ends by itself).
 
-    >>> result = run_mpi("from mpi4py import MPI; print(MPI.COMM_WORLD.Get_rank())")
-    >>> sorted(result.stdout.split()), result.returncode
-    (['0', '1'], 0)
+    >>> result = run_mpi("from mpi4py import MPI; "
+    ...                  "ranks = MPI.COMM_WORLD.gather(MPI.COMM_WORLD.Get_rank()); "
+    ...                  "print(ranks) if ranks else None")
+    >>> result.stdout.split(), result.returncode  # rank 0 prints what every rank sent it
+    (['[0,', '1]'], 0)
     """
     if not isinstance(code, str):
         raise TypeError(f"code must be the script's text (str), got {type(code).__name__}")
