@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from helpers.checks import feedback
+
 # ---------------------------------------------------------------- memoisation from scratch
 
 
@@ -462,14 +464,6 @@ def run_lookups(keys: Sequence[int], workers: int, *, timeout: float = 60.0) -> 
 # ---------------------------------------------------------------- exercise checkers
 
 
-def _feedback(problems: list[str], success: str) -> bool:
-    if problems:
-        print("Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
-    print(f"✔ {success}")
-    return True
-
-
 def check_lru_prediction(predict: Callable[[Sequence[Hashable], int], tuple[int, int]]) -> bool:
     """Exercise 1: does ``predict(pattern, maxsize)`` give lru_cache's (hits, misses)?"""
     if not callable(predict):
@@ -492,7 +486,7 @@ def check_lru_prediction(predict: Callable[[Sequence[Hashable], int], tuple[int,
             problems.append(f"pattern {shown!r} with maxsize={maxsize}: lru_cache gives "
                             f"(hits, misses) = {expected}, you gave {got!r}. Hint: a hit "
                             "makes its key the most recent; a miss evicts the least recent.")
-    return _feedback(problems, "your model matches lru_cache on every pattern")
+    return feedback(problems, "your model matches lru_cache on every pattern")
 
 
 class _CountingList(list):
@@ -518,7 +512,7 @@ def check_instance_cache(cls: type) -> bool:
         first, second = cls(_CountingList([1.0, 2.0, 3.0])), cls(_CountingList([10.0, 30.0]))
         values = [_value(first.mean), _value(first.mean), _value(second.mean)]
     except Exception as error:  # the learner's code: report, do not crash the cell
-        return _feedback([f"building Stats or reading .mean raised {error!r}"], "")
+        return feedback([f"building Stats or reading .mean raised {error!r}"], "")
     if values != [2.0, 2.0, 20.0]:
         problems.append(f"means should be [2.0, 2.0, 20.0] (first, first again, second), "
                         f"got {values}")
@@ -531,7 +525,7 @@ def check_instance_cache(cls: type) -> bool:
     if ref() is not None:
         problems.append("an instance stayed alive after `del` and gc.collect(): something "
                         "(a class-level lru_cache?) still holds a reference to it")
-    return _feedback(problems, "computed once per instance, and instances are freed")
+    return feedback(problems, "computed once per instance, and instances are freed")
 
 
 def _value(attribute: Any) -> Any:
@@ -561,7 +555,7 @@ def check_array_key(key_for: Callable[[np.ndarray], Hashable]) -> bool:
             problems.append(f"{label}: key_for raised {error!r} (a key must be hashable)")
             continue
         if kx is None:
-            return _feedback(["key_for returns None. Replace the `...` with your code."], "")
+            return feedback(["key_for returns None. Replace the `...` with your code."], "")
         if (kx == ky) != same:
             problems.append(f"{label}: keys should be {'equal' if same else 'different'}")
     b = np.arange(3)
@@ -572,4 +566,4 @@ def check_array_key(key_for: Callable[[np.ndarray], Hashable]) -> bool:
             problems.append("after an in-place change the key is unchanged: stale results")
     except Exception as error:  # the learner's code: report, do not crash the cell
         problems.append(f"key_for raised {error!r}")
-    return _feedback(problems, "your key follows the contents, the shape and the dtype")
+    return feedback(problems, "your key follows the contents, the shape and the dtype")

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+MAX_PROBLEMS_SHOWN = 6
+
 
 class ClaimFailed(AssertionError):
     """Raised by :func:`expect` when the claim it was given is false on this machine."""
@@ -38,6 +40,36 @@ def expect(condition: object, claim: str) -> None:
     if not condition:
         raise ClaimFailed(f"claim did not hold: {claim}")
     print(f"✔ {claim}")
+
+
+def feedback(problems: list[str], success: str, answers: list[Any] | None = None) -> bool:
+    """What an exercise checker tells the learner: each problem once, or ``✔ success``.
+
+    Returns True only when there is no problem. ``answers`` are the learner's function's return
+    values: when every one is None, the stub has not been filled in yet, and it says so.
+
+    >>> feedback(["3 waits: expected 0.6 s, got 0.2"], "right in every case")
+    Not yet:
+      - 3 waits: expected 0.6 s, got 0.2
+    False
+    >>> feedback([], "right in every case")
+    ✔ right in every case
+    True
+    """
+    if not isinstance(problems, list) or not all(isinstance(p, str) for p in problems):
+        raise TypeError("problems must be a list of str")
+    if answers and all(answer is None for answer in answers):
+        print("Not yet: your function returns None. Replace the `...` with your code.")
+        return False
+    if problems:
+        unique = list(dict.fromkeys(problems))
+        shown = [f"  - {problem}" for problem in unique[:MAX_PROBLEMS_SHOWN]]
+        if len(unique) > MAX_PROBLEMS_SHOWN:
+            shown.append(f"  ... and {len(unique) - MAX_PROBLEMS_SHOWN} more")
+        print("Not yet:\n" + "\n".join(shown))
+        return False
+    print(f"✔ {success}")
+    return True
 
 
 def source_of(obj: Any) -> str:

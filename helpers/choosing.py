@@ -28,6 +28,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from numba import njit, prange
 
+from helpers.checks import feedback
 from helpers.machine import gil_enabled, mp_context
 from helpers.plots import OKABE_ITO
 
@@ -403,14 +404,6 @@ SITUATIONS = {
 }
 
 
-def _feedback(problems: list[str], success: str) -> bool:
-    if problems:
-        print("Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
-    print(f"✔ {success}")
-    return True
-
-
 def check_situations(answers: Mapping[str, str]) -> bool:
     """Exercise 1: ``answers`` maps each situation in ``SITUATIONS`` to a notebook number."""
     if not isinstance(answers, Mapping):
@@ -423,7 +416,7 @@ def check_situations(answers: Mapping[str, str]) -> bool:
         elif got != number:
             problems.append(f"{situation!r}: not {got}. Waiting or computing? Objects or "
                             "arrays? Repeated inputs? One machine or many?")
-    return _feedback(problems, "every situation goes to the right notebook: " + "; ".join(
+    return feedback(problems, "every situation goes to the right notebook: " + "; ".join(
         f"{s} -> {n} ({why})" for s, (n, why) in SITUATIONS.items()))
 
 
@@ -455,4 +448,4 @@ def check_compiled_sqrt_sum(func: Callable[[int], float]) -> bool:
             problems.append(f"sqrt_sum({n}) gave {got!r}, expected {expected!r}")
     if not hasattr(func, "signatures"):
         problems.append("the function is not compiled: decorate it with @numba.njit")
-    return _feedback(problems, "compiled, and equal to the reference for every n tried")
+    return feedback(problems, "compiled, and equal to the reference for every n tried")

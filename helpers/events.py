@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helpers.checks import feedback
 from helpers.tracing import Recorder, Span
 
 
@@ -287,14 +288,6 @@ def in_global_order(*locks: object) -> list:
 
 # ---- exercise checkers: they print feedback and return True only for a correct answer ----
 
-def _feedback(problems: list[str], success: str) -> bool:
-    if problems:
-        print("Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
-    print(f"✔ {success}")
-    return True
-
-
 def check_safe_increment(increment: Callable[[Counter], None]) -> bool:
     """Exercise 1: ``increment(counter)`` adds 1 to ``counter.value`` with no update lost, even
     with :func:`yield_gil` between its read and its write."""
@@ -304,9 +297,9 @@ def check_safe_increment(increment: Callable[[Counter], None]) -> bool:
         single = Counter()
         increment(single)
     except Exception as error:  # the learner's code: report, do not crash the cell
-        return _feedback([f"increment(counter) raised {error!r}"], "")
+        return feedback([f"increment(counter) raised {error!r}"], "")
     if single.value != 1:
-        return _feedback([f"one call should make value 1, it made it {single.value!r}"], "")
+        return feedback([f"one call should make value 1, it made it {single.value!r}"], "")
 
     def add(counter: Counter, n: int) -> None:
         for _ in range(n):
@@ -317,7 +310,7 @@ def check_safe_increment(increment: Callable[[Counter], None]) -> bool:
     if result.lost:
         problems.append(f"{result.lost} of {result.expected} increments were lost: hold "
                         "counter.lock around the whole read-gap-write")
-    return _feedback(problems, f"4 threads × 500 increments gave exactly {result.counted}")
+    return feedback(problems, f"4 threads × 500 increments gave exactly {result.counted}")
 
 
 def check_lock_order(order: Callable[[object, object], Sequence]) -> bool:
@@ -334,7 +327,7 @@ def check_lock_order(order: Callable[[object, object], Sequence]) -> bool:
             try:
                 ab, ba = list(order(a, b)), list(order(b, a))
             except Exception as error:  # the learner's code: report, do not crash the cell
-                return _feedback([f"order(a, b) raised {error!r}"], "")
+                return feedback([f"order(a, b) raised {error!r}"], "")
             if sorted(map(id, ab)) != sorted([id(a), id(b)]):
                 problems.append("order(a, b) must return the two locks it was given, once each")
                 break
@@ -343,7 +336,7 @@ def check_lock_order(order: Callable[[object, object], Sequence]) -> bool:
                                 "locks in opposite orders and could deadlock")
                 break
     if problems:
-        return _feedback(problems[:1], "")
+        return feedback(problems[:1], "")
     # Live: two threads take the pair as order() says, passed in opposite orders.
     a, b = locks[:2]
     outcomes: list[bool] = []
@@ -361,4 +354,4 @@ def check_lock_order(order: Callable[[object, object], Sequence]) -> bool:
         worker.join(timeout=30)
     if any(worker.is_alive() for worker in workers) or not all(outcomes):
         problems.append("with your order, a thread timed out waiting for its second lock")
-    return _feedback(problems, f"{len(outcomes)} transfers in opposite directions, none stuck")
+    return feedback(problems, f"{len(outcomes)} transfers in opposite directions, none stuck")

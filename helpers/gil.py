@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from helpers.checks import feedback
 from helpers.machine import mp_context
 from helpers.timing import Timer
 from helpers.tracing import CpuSampler, Recorder, Span, Traced
@@ -198,17 +199,6 @@ def io_rounds_time(tasks: int, workers: int, seconds: float) -> float:
 
 # ---- exercise checkers: they print feedback and return True only for a correct answer ----
 
-def _feedback(problems: list[str], success: str, answers: list[Any] | None = None) -> bool:
-    if answers and all(answer is None for answer in answers):
-        print("Not yet: your function returns None. Replace the `...` with your code.")
-        return False
-    if problems:
-        print("Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
-    print(f"✔ {success}")
-    return True
-
-
 def check_io_prediction(predict: Callable[[int, int, float], float]) -> bool:
     """Exercise 1: does ``predict(tasks, workers, seconds)`` give the wall time of an I/O pool?"""
     if not callable(predict):
@@ -228,7 +218,7 @@ def check_io_prediction(predict: Callable[[int, int, float], float]) -> bool:
                 f"{tasks} waits of {seconds} s on {workers} threads: expected {expected:.3g} s, "
                 f"got {got!r}. Hint: a thread does one wait at a time, so count rounds."
             )
-    return _feedback(problems, "your prediction matches the round-by-round model in every case",
+    return feedback(problems, "your prediction matches the round-by-round model in every case",
                      answers)
 
 
@@ -257,7 +247,7 @@ def check_pool_choice(choice: dict[str, str]) -> bool:
         elif got != answer:
             problems.append(f"{workload!r}: not {got} - think about what the task spends "
                             "its time on")
-    return _feedback(problems, "every workload has the right pool: " + "; ".join(
+    return feedback(problems, "every workload has the right pool: " + "; ".join(
         f"{w} -> {a} ({r})" for w, (a, r) in WORKLOADS.items()))
 
 
@@ -278,4 +268,4 @@ def check_ideal_speedup(ideal: Callable[[int, int, int], float]) -> bool:
         if got != expected:
             problems.append(f"{workers} workers, {tasks} tasks, {cpus} CPUs: expected "
                             f"{expected}, got {got!r}. Which of the three runs out first?")
-    return _feedback(problems, "your ideal speedup is right in every case", answers)
+    return feedback(problems, "your ideal speedup is right in every case", answers)

@@ -21,6 +21,7 @@ import numpy as np
 from numba import guvectorize, njit, prange, vectorize
 from numba.core.registry import CPUDispatcher
 
+from helpers.checks import feedback
 from helpers.timing import Measurement
 
 # --------------------------------------------------------------------------------------------
@@ -298,14 +299,6 @@ def is_compiled(func: Any) -> bool:
 # Exercise checkers: they print feedback and return a bool, and never raise on a wrong answer.
 
 
-def _feedback(problems: list[str], success: str) -> bool:
-    if problems:
-        print("Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
-    print(f"✔ {success}")
-    return True
-
-
 def count_above_python(a: np.ndarray, threshold: float) -> int:
     """Reference for exercise 1: how many elements of ``a`` are greater than ``threshold``.
 
@@ -343,7 +336,7 @@ def check_count_above(func: Any) -> bool:
             problems.append(f"{a.size} values, threshold {threshold}: expected {expected}, got "
                             f"{got!r}. Hint: count values strictly greater than the threshold, "
                             "into a scalar (numba turns it into a reduction)")
-    return _feedback(problems, "your parallel kernel counts exactly like NumPy in every case")
+    return feedback(problems, "your parallel kernel counts exactly like NumPy in every case")
 
 
 #: Reported speedups for exercise 2, whether each is believable, and why.
@@ -376,5 +369,5 @@ def check_speedup_claims(verdicts: dict[str, str]) -> bool:
         elif got != answer:
             problems.append(f"{claim!r}: not {got}. Compare the figure with cores x SIMD width, "
                             "and ask what the timing includes")
-    return _feedback(problems, "every verdict is right: " + "; ".join(
+    return feedback(problems, "every verdict is right: " + "; ".join(
         f"{claim} -> {answer} ({why})" for claim, (answer, why) in SPEEDUP_CLAIMS.items()))

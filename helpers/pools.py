@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from multiprocessing.pool import Pool
 from typing import TYPE_CHECKING, Any, TextIO
 
+from helpers.checks import feedback
 from helpers.tracing import Span, Traced
 
 if TYPE_CHECKING:
@@ -464,17 +465,6 @@ def arrival_figure(runs: dict[str, list[Arrival]], title: str = "") -> Axes:
 # ---------------------------------------------------------------------------------------------
 
 
-def _feedback(problems: list[str], success: str, answers: list[Any] | None = None) -> bool:
-    if answers and all(answer is None for answer in answers):
-        print("Not yet: your function returns None. Replace the `...` with your code.")
-        return False
-    if problems:
-        print("Not yet:\n" + "\n".join(f"  - {p}" for p in problems[:4]))
-        return False
-    print(f"✔ {success}")
-    return True
-
-
 def check_default_chunksize(guess: Callable[[int, int], int]) -> bool:
     """Exercise 1: does ``guess(tasks, workers)`` give ``Pool.map``'s default chunk size?"""
     if not callable(guess):
@@ -492,7 +482,7 @@ def check_default_chunksize(guess: Callable[[int, int], int]) -> bool:
         if got != expected:
             problems.append(f"{tasks} tasks on {workers} workers: expected {expected}, got "
                             f"{got!r}. Hint: about four chunks per worker, rounded up, at least 1.")
-    return _feedback(problems, "your chunk size matches multiprocessing's in every case", answers)
+    return feedback(problems, "your chunk size matches multiprocessing's in every case", answers)
 
 
 def check_makespan(predict: Callable[[Sequence[float], int, int], float]) -> bool:
@@ -515,7 +505,7 @@ def check_makespan(predict: Callable[[Sequence[float], int, int], float]) -> boo
             problems.append(f"{durations} on {workers} workers, chunksize {chunksize}: expected "
                             f"{expected:.3g} s, got {got!r}. Hint: cut into chunks first, then "
                             "give each chunk to the worker that is free earliest.")
-    return _feedback(problems, "your model predicts every batch like the reference model", answers)
+    return feedback(problems, "your model predicts every batch like the reference model", answers)
 
 
 #: Scenarios for exercise 3, with the API that fits and why.
@@ -544,5 +534,5 @@ def check_api_choice(choice: dict[str, str]) -> bool:
         elif got != answer:
             problems.append(f"{scenario!r}: not {got} - think about order and about when "
                             "the caller gets the results")
-    return _feedback(problems, "every scenario has the right API: " + "; ".join(
+    return feedback(problems, "every scenario has the right API: " + "; ".join(
         f"{s} -> {a} ({r})" for s, (a, r) in SCENARIOS.items()))

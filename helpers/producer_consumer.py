@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, Any
 
+from helpers.checks import feedback
 from helpers.machine import mp_context
 from helpers.tracing import Span
 
@@ -700,14 +701,6 @@ def plot_pipeline(result: PipelineResult, title: str) -> Axes:
 
 # ---------------------------------------------------------------- exercise checkers
 
-def _feedback(problems: list[str], success: str) -> bool:
-    if problems:
-        print("Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
-    print(f"✔ {success}")
-    return True
-
-
 def _put_while_someone_takes(q: queue.Queue, item: Any, threads: list[threading.Thread],
                              timeout: float) -> bool:
     """Put ``item``; give up (False) after ``timeout`` or as soon as no thread is left."""
@@ -774,7 +767,7 @@ def check_consumer(consumer: Callable[[queue.Queue, list], None], *, items: int 
     if not still and not lost and not join_queue(q, 0.2):
         problems.append(f"q.join() would hang: {q.unfinished_tasks} item(s) taken without "
                         "task_done() (call it for every get(), the STOP too)")
-    return _feedback(problems, f"{consumers} consumers ate all {items} items exactly once, "
+    return feedback(problems, f"{consumers} consumers ate all {items} items exactly once, "
                                "stopped, and marked every item done")
 
 
@@ -803,7 +796,7 @@ def check_throughput_prediction(predict: Callable[[int, float, int, float], floa
     if answers and all(answer is None for answer in answers):
         print("Not yet: your function returns None. Replace the `...` with your code.")
         return False
-    return _feedback(problems, "your prediction is the slower stage's rate in every case")
+    return feedback(problems, "your prediction is the slower stage's rate in every case")
 
 
 def exactly_once(produced: Sequence[Item], consumed: Sequence[Item]) -> bool:

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from helpers.checks import feedback
+
 #: Where Linux keeps POSIX shared memory; each block is a file named after the block.
 SHM_FOLDER = Path("/dev/shm")
 
@@ -428,14 +430,6 @@ def sum_to_pipe(conn: Any, start: int, stop: int) -> None:
 
 # ---- exercise checkers: they print feedback and return True only for a correct answer ----
 
-def _feedback(problems: list[str], success: str) -> bool:
-    if problems:
-        print("Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
-    print(f"✔ {success}")
-    return True
-
-
 #: Exercise 1: statements run by several processes at once on ``v = Value("i", 0)`` and
 #: ``a = Array("d", 10)`` (both with their default lock), and whether they lose updates.
 STATEMENTS = {
@@ -467,7 +461,7 @@ def check_statements(answers: dict[str, str]) -> bool:
         elif got != right:
             problems.append(f"{statement!r}: not {got}. Count the critical sections: is "
                             "anything read in one and written in another?")
-    return _feedback(problems, "all right: " + "; ".join(
+    return feedback(problems, "all right: " + "; ".join(
         f"{s} -> {r} ({why})" for s, (r, why) in STATEMENTS.items()))
 
 
@@ -506,7 +500,7 @@ def check_chunks(split: Callable[[int, int], Sequence[tuple[int, int]]]) -> bool
             if min(sizes) < 0 or max(sizes) - min(sizes) > 1:
                 problems.append(f"{label}: slice sizes {sizes[:8]} differ by more than one; "
                                 "one slow worker then makes everyone wait")
-    return _feedback(problems, "every split covers the array exactly once, in even slices")
+    return feedback(problems, "every split covers the array exactly once, in even slices")
 
 
 #: Exercise 3: situations, the right way to share for each, and why.
@@ -535,5 +529,5 @@ def check_mechanism(choice: dict[str, str]) -> bool:
         elif got != right:
             problems.append(f"{situation!r}: not {got}. How big is the data, how often is "
                             "it touched, and does it need sharing at all?")
-    return _feedback(problems, "every situation has the right tool: " + "; ".join(
+    return feedback(problems, "every situation has the right tool: " + "; ".join(
         f"{s} -> {r} ({why})" for s, (r, why) in SITUATIONS.items()))

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from helpers.checks import feedback
 from helpers.collection import NotebookInfo
 from helpers.machine import MachineFacts, effective_cpus, mp_context, start_method
 
@@ -299,22 +300,17 @@ def paths_table(plans: Sequence[PathPlan], infos: Sequence[NotebookInfo]) -> str
 
 # ---- exercise checkers: they print feedback and return True only for a correct answer ----
 
-def _feedback(ok: bool, success: str, problem: str) -> bool:
-    print(f"✔ {success}" if ok else f"Not yet: {problem}")
-    return ok
-
-
 def check_cpu_pool_size(answer: object) -> bool:
     """Exercise 1: how many workers should a CPU-bound process pool use on this machine?"""
     cpus = effective_cpus()
     if answer is None or answer is Ellipsis:
-        return _feedback(False, "", "replace the `...` with a number (or an expression).")
+        return _verdict(False, "", "replace the `...` with a number (or an expression).")
     if isinstance(answer, bool) or not isinstance(answer, int):
-        return _feedback(False, "", f"expected a whole number of workers, got {answer!r}.")
+        return _verdict(False, "", f"expected a whole number of workers, got {answer!r}.")
     if answer == os.cpu_count() and answer != cpus:
-        return _feedback(False, "", f"{answer} is os.cpu_count(), the whole machine; this "
+        return _verdict(False, "", f"{answer} is os.cpu_count(), the whole machine; this "
                          "process may use fewer. Which function counts those?")
-    return _feedback(answer == cpus,
+    return _verdict(answer == cpus,
                      f"{cpus} workers: one per effective CPU; more only take turns",
                      f"{answer} workers. A CPU-bound worker keeps one CPU busy: how many "
                      "CPUs can this process really use?")
@@ -330,8 +326,8 @@ def check_io_pool_size(answer: object, waits: int = 50) -> bool:
     if isinstance(waits, bool) or not isinstance(waits, int) or waits < 1:
         raise ValueError(f"waits must be an int >= 1, got {waits!r}")
     if isinstance(answer, bool) or not isinstance(answer, int):
-        return _feedback(False, "", f"expected a whole number of threads, got {answer!r}.")
-    return _feedback(answer == waits,
+        return _verdict(False, "", f"expected a whole number of threads, got {answer!r}.")
+    return _verdict(answer == waits,
                      f"{waits} threads: one per wait, so all {waits} waits overlap",
                      f"{answer} threads run the waits in {-(-waits // max(answer, 1))} "
                      "round(s). Waiting takes no CPU: what limits how many can overlap?")
@@ -346,3 +342,7 @@ def verdict_counts(checks: Sequence[Check]) -> Mapping[str, int]:
     if not all(isinstance(c, Check) for c in checks):
         raise TypeError("checks must be Check objects")
     return {v: sum(c.verdict == v for c in checks) for v in VERDICTS}
+
+
+def _verdict(ok: bool, success: str, problem: str) -> bool:
+    return feedback([] if ok else [problem], success)

@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from helpers.checks import feedback
+
 
 def append_value(items: list, value: Any) -> None:
     """The article's ``my_func`` without the print: append ``value`` to ``items``.
@@ -146,15 +148,6 @@ def sleep_then_record(seconds: float, done: list) -> None:
 
 # ---- exercise checkers: they print feedback and return True only for a correct answer ----
 
-def _feedback(problems: list[str], success: str) -> bool:
-    problems = list(dict.fromkeys(problems))  # say each thing once
-    if problems:
-        print("Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
-    print(f"✔ {success}")
-    return True
-
-
 def check_finished_within(finished_within: Callable[[threading.Thread, float], bool]) -> bool:
     """Exercise 1: ``finished_within(thread, timeout)`` waits at most ``timeout`` seconds and
     returns True only if the thread has ended."""
@@ -187,7 +180,7 @@ def check_finished_within(finished_within: Callable[[threading.Thread, float], b
         release.set()
         slow.join(timeout=5)
         quick.join(timeout=5)
-    return _feedback(problems, "join(timeout) then is_alive() tells finished from still running")
+    return feedback(problems, "join(timeout) then is_alive() tells finished from still running")
 
 
 def check_error_returned(run_and_catch: Callable[[Callable[[], Any]], BaseException | None]
@@ -226,7 +219,7 @@ def check_error_returned(run_and_catch: Callable[[Callable[[], Any]], BaseExcept
                         "them in the thread (or use an executor's Future)")
     if ran_in and all(ident == main for ident in ran_in):
         problems.append("func ran in the calling thread; run it in another thread")
-    return _feedback(problems, "the error came back to the caller as a value")
+    return feedback(problems, "the error came back to the caller as a value")
 
 
 def run_and_catch_reference(func: Callable[[], Any]) -> BaseException | None:
