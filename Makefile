@@ -15,7 +15,7 @@ CHROMIUM ?= /usr/bin/chromium
 PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
 PY313 ?= $(lastword $(wildcard $(PYENV_ROOT)/versions/3.13.*/bin/python3))
 
-.PHONY: lab test lint unit start-methods notebooks-spawn test-matrix test-one-cpu test-py313 test-browser \
+.PHONY: lab test lint unit bench start-methods notebooks-spawn test-matrix test-one-cpu test-py313 test-browser \
 	html clean
 
 $(BIN)/python:
@@ -43,7 +43,7 @@ lab: $(VENV)/.installed
 test: lint unit
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check helpers tests notebooks conftest.py
+	$(BIN)/ruff check helpers tests notebooks tools conftest.py
 
 unit: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
@@ -86,6 +86,10 @@ test-py313:
 
 notebooks-spawn: $(VENV)/.installed-test
 	MP_START_METHOD=spawn $(BIN)/python -m pytest -q notebooks
+
+# The headline claims measured side by side (not pass/fail): build/benchmark.md.
+bench: $(VENV)/.installed
+	$(BIN)/python tools/bench.py
 
 html: $(VENV)/.installed
 	mkdir -p build/html
