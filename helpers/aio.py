@@ -24,12 +24,17 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import numpy as np
 from matplotlib.axes import Axes
 
 from helpers import plots
 from helpers.checks import feedback
-from helpers.tracing import Recorder, Span, task_name
+from helpers.tracing import (  # noqa: F401 - re-exported: the notebook reads them here
+    Recorder,
+    Span,
+    concurrency_over_time,
+    peak_concurrency,
+    task_name,
+)
 
 #: The server's default latency and the notebook's number of requests: 200 requests of 50 ms
 #: take 10 s one after another and about 50 ms all at once. Raise them to see the same shapes.
@@ -134,42 +139,6 @@ async def heartbeat(recorder: Recorder, interval: float = 0.01) -> None:
 
 
 # ---- reading spans ----
-
-def concurrency_over_time(spans: Sequence[Span]) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(times, counts)``: how many spans are running from each time to the next.
-
-    An end and a start at the same instant do not overlap.
-
-    >>> times, counts = concurrency_over_time([Span("a", 1, 0, 2), Span("b", 2, 1, 3)])
-    >>> times.tolist(), counts.tolist()
-    ([0.0, 1.0, 2.0, 3.0], [1, 2, 1, 0])
-    """
-    spans = list(spans)
-    if not all(isinstance(span, Span) for span in spans):
-        raise TypeError("spans must be helpers.tracing.Span objects")
-    if not spans:
-        raise ValueError("need at least one span")
-    # Ends (-1) sort before starts (+1) at the same time.
-    events = sorted([(s.start, 1) for s in spans] + [(s.end, -1) for s in spans])
-    times, counts, running = [], [], 0
-    for when, change in events:
-        running += change
-        if times and times[-1] == when:
-            counts[-1] = running
-        else:
-            times.append(when)
-            counts.append(running)
-    return np.array(times, dtype=float), np.array(counts, dtype=int)
-
-
-def peak_concurrency(spans: Sequence[Span]) -> int:
-    """The most spans running at the same time.
-
-    >>> peak_concurrency([Span("a", 1, 0, 1), Span("b", 2, 1, 2), Span("c", 3, 0.5, 1.5)])
-    2
-    """
-    return int(concurrency_over_time(spans)[1].max())
-
 
 def longest(spans: Sequence[Span], task: Any = "tick") -> float:
     """The longest duration among the spans of ``task`` (a heartbeat's longest tick).

@@ -4,7 +4,7 @@
 >>> result = hammer(add_locked, counter, threads=4, per_thread=100)
 >>> result.lost
 0
->>> max_concurrency([Span("a", 1, 0.0, 1.0), Span("b", 2, 0.5, 1.5)])
+>>> peak_concurrency([Span("a", 1, 0.0, 1.0), Span("b", 2, 0.5, 1.5)])
 2
 """
 
@@ -16,10 +16,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from helpers.checks import feedback
-from helpers.tracing import Recorder, Span
+from helpers.tracing import (  # noqa: F401 - re-exported: the notebook reads them here
+    Recorder,
+    Span,
+    concurrency_over_time,
+    peak_concurrency,
+)
 
 
 class Counter:
@@ -203,41 +206,6 @@ def _check_spans(spans: Sequence[Span]) -> list[Span]:
     if not all(isinstance(span, Span) for span in spans):
         raise TypeError("spans must be helpers.tracing.Span objects")
     return spans
-
-
-def concurrency_over_time(spans: Sequence[Span]) -> tuple[np.ndarray, np.ndarray]:
-    """Step function of how many spans are running: ``(times, counts)``.
-
-    ``counts[i]`` spans run from ``times[i]`` to ``times[i + 1]``; a span that ends when another
-    starts is not counted twice (ends are processed before starts at equal times).
-
-    >>> times, counts = concurrency_over_time([Span("a", 1, 0.0, 2.0), Span("b", 2, 1.0, 3.0)])
-    >>> times.tolist(), counts.tolist()
-    ([0.0, 1.0, 2.0, 3.0], [1, 2, 1, 0])
-    """
-    spans = _check_spans(spans)
-    events = sorted([(s.start, 1) for s in spans] + [(s.end, -1) for s in spans])
-    times: list[float] = []
-    counts: list[int] = []
-    running = 0
-    for moment, change in events:
-        running += change
-        if times and times[-1] == moment:
-            counts[-1] = running
-        else:
-            times.append(moment)
-            counts.append(running)
-    return np.array(times, dtype=float), np.array(counts, dtype=int)
-
-
-def max_concurrency(spans: Sequence[Span]) -> int:
-    """The largest number of spans running at the same moment (0 for no spans).
-
-    >>> max_concurrency([Span("a", 1, 0.0, 1.0), Span("b", 2, 1.0, 2.0)])
-    1
-    """
-    _, counts = concurrency_over_time(spans)
-    return int(counts.max()) if counts.size else 0
 
 
 def take_two(first: threading.Lock, second: threading.Lock, *, timeout: float,

@@ -23,7 +23,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -155,6 +155,43 @@ class Traced:
         end = time.perf_counter()
         label = task if isinstance(task, Hashable) else repr(task)
         return TracedResult(value, Span(current_worker(), label, start, end))
+
+
+def concurrency_over_time(spans: Sequence[Span]) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(times, counts)``: how many spans are running from each time to the next.
+
+    ``counts[i]`` spans run from ``times[i]`` to ``times[i + 1]``; an end and a start at the
+    same instant do not overlap. No spans give empty arrays.
+
+    >>> times, counts = concurrency_over_time([Span("a", 1, 0, 2), Span("b", 2, 1, 3)])
+    >>> times.tolist(), counts.tolist()
+    ([0.0, 1.0, 2.0, 3.0], [1, 2, 1, 0])
+    """
+    spans = list(spans)
+    if not all(isinstance(span, Span) for span in spans):
+        raise TypeError("spans must be helpers.tracing.Span objects")
+    # Ends (-1) sort before starts (+1) at the same time.
+    events = sorted([(s.start, 1) for s in spans] + [(s.end, -1) for s in spans])
+    times, counts, running = [], [], 0
+    for when, change in events:
+        running += change
+        if times and times[-1] == when:
+            counts[-1] = running
+        else:
+            times.append(when)
+            counts.append(running)
+    return np.array(times, dtype=float), np.array(counts, dtype=int)
+
+
+
+def peak_concurrency(spans: Sequence[Span]) -> int:
+    """The most spans running at the same time (0 for no spans).
+
+    >>> peak_concurrency([Span("a", 1, 0, 1), Span("b", 2, 1, 2), Span("c", 3, 0.5, 1.5)])
+    2
+    """
+    counts = concurrency_over_time(spans)[1]
+    return int(counts.max()) if counts.size else 0
 
 
 class CpuSampler:

@@ -98,10 +98,10 @@ spans_strategy = st.lists(
 
 
 @given(spans=spans_strategy)
-def test_max_concurrency_matches_a_brute_force_count(spans):
+def test_peak_concurrency_matches_a_brute_force_count(spans):
     moments = {s.start for s in spans}
     brute = max((sum(s.start <= t < s.end for s in spans) for t in moments), default=0)
-    assert events.max_concurrency(spans) == brute
+    assert events.peak_concurrency(spans) == brute
 
 
 @given(spans=spans_strategy)
@@ -128,7 +128,7 @@ def test_bounded_task_never_exceeds_the_limit():
         w.start()
     for w in workers:
         w.join(timeout=10)
-    assert len(recorder.spans) == 6 and events.max_concurrency(recorder.spans) <= 2
+    assert len(recorder.spans) == 6 and events.peak_concurrency(recorder.spans) <= 2
 
 
 @pytest.mark.parametrize(("limit", "recorder", "seconds", "error"), [
