@@ -16,6 +16,7 @@ PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
 PY313 ?= $(lastword $(wildcard $(PYENV_ROOT)/versions/3.13.*/bin/python3))
 
 .PHONY: lab test lint unit bench start-methods notebooks-spawn test-matrix test-one-cpu test-py313 test-browser \
+	test-rerun test-busy \
 	html clean
 
 $(BIN)/python:
@@ -86,6 +87,17 @@ test-py313:
 
 notebooks-spawn: $(VENV)/.installed-test
 	MP_START_METHOD=spawn $(BIN)/python -m pytest -q notebooks
+
+# Instructors re-run cells: every notebook top to bottom, then every code cell again in the same
+# kernel.
+test-rerun: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -m rerun tests/rerun
+
+# A learner's laptop is busy: every notebook again while another process spins one CPU. The
+# budget grows by half, since the notebook shares the machine.
+test-busy: $(VENV)/.installed-test
+	COURSE_BUDGET_SECONDS=90 $(BIN)/python tools/busy_neighbour.py -- \
+		$(BIN)/python -m pytest -q notebooks
 
 # The headline claims measured side by side (not pass/fail): build/benchmark.md.
 bench: $(VENV)/.installed

@@ -95,7 +95,12 @@ def show(*objects: Any) -> None:
     """
     if not objects:
         raise TypeError("show() needs at least one function, class or module")
-    text = "\n\n".join(source_of(obj) for obj in objects)
+    display_code("\n\n".join(source_of(obj) for obj in objects))
+
+
+def display_code(text: str, title: str = "") -> None:
+    """Show Python source highlighted in Jupyter, as plain text elsewhere."""
+    text = title + text
     try:
         from IPython import get_ipython
         from IPython.display import Code, display

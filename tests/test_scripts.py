@@ -91,7 +91,8 @@ def test_run_script_timeout_kills_the_children_too():
 
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"code": b"print(1)"}, TypeError, "code must be the script's text \\(str\\), got bytes"),
+    ({"code": b"print(1)"}, TypeError,
+     "code must be a script's path \\(pathlib.Path\\) or its text \\(str\\), got bytes"),
     ({"timeout": 0}, ValueError, "timeout must be > 0 seconds, got 0"),
     ({"timeout": -1}, ValueError, "timeout must be > 0 seconds, got -1"),
     ({"timeout": float("nan")}, ValueError, "timeout must be > 0 seconds"),
@@ -131,3 +132,15 @@ def test_script_result_str_shows_status_and_both_streams():
 
 def test_script_result_str_omits_empty_streams_and_says_killed():
     assert str(ScriptResult("", "", None, True)) == "[killed after timeout]"
+
+
+def test_run_script_runs_a_file_and_show_script_prints_it(tmp_path, capsys):
+    from helpers.scripts import show_script
+
+    script = tmp_path / "answer.py"
+    script.write_text("print(6 * 7)\n")
+    assert run_script(script).stdout == "42\n"
+    show_script(script)
+    assert capsys.readouterr().out == "# answer.py\nprint(6 * 7)\n\n"
+    with pytest.raises(FileNotFoundError, match="no script"):
+        run_script(tmp_path / "missing.py")

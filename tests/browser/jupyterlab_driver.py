@@ -19,6 +19,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from explorers import exercise_explorers
+
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
 # As the machine's own probe starts it: no sandbox as root, and no background traffic, which a
 # closed network refuses.
@@ -111,10 +113,13 @@ class RunReport:
     stderr: list[str]
     blank_images: list[str]
     unrendered_widgets: list[str]
+    explorers: int = 0
+    explorer_problems: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
-        return [*self.errors, *self.stderr, *self.blank_images, *self.unrendered_widgets]
+        return [*self.errors, *self.stderr, *self.blank_images, *self.unrendered_widgets,
+                *self.explorer_problems]
 
 
 # Runs in the page: describe every code cell's prompt, stderr outputs, widgets and images.
@@ -131,7 +136,8 @@ def widget_outputs(cell: dict) -> int:
     return sum(WIDGET_MIME in output.get("data", {}) for output in cell.get("outputs", []))
 
 
-def run_notebook(page, server: LabServer, name: str, timeout: float = 240) -> RunReport:
+def run_notebook(page, server: LabServer, name: str, timeout: float = 240,
+                 explorer_timeout: float = 90) -> RunReport:
     """Open ``notebooks/<name>`` by its Binder path, run all cells, wait, and inspect the result."""
     # Imported here, so that `make test` (without the browser extra) can still collect this.
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -191,4 +197,7 @@ def run_notebook(page, server: LabServer, name: str, timeout: float = 240) -> Ru
                     f"{where}: image {index + 1} is empty ({inked:.2%} inked)")
         if cell["widgetText"] or (widget_outputs(saved) and not cell["renderedWidgets"]):
             report.unrendered_widgets.append(f"{where}: a widget did not render")
+    if not report.errors:
+        report.explorers, report.explorer_problems = exercise_explorers(page, name,
+                                                                         explorer_timeout)
     return report

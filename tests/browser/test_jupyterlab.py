@@ -20,8 +20,11 @@ NAMES = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_cleanly_in_jupyterlab(page, lab_server, name):
     report = run_notebook(page, lab_server, name)
-    print(f"{name}: all cells ran in {report.seconds:.0f} s in the browser")
+    print(f"{name}: all cells ran in {report.seconds:.0f} s in the browser; "
+          f"{report.explorers} explorer(s) moved and re-run")
     assert report.problems == []
+    if not name.startswith("00_"):
+        assert report.explorers >= 1, f"{name} has no explorer (helpers.explorer.explore)"
 
 
 def scratch_notebook(server, name: str, *sources: str) -> str:
@@ -39,6 +42,43 @@ BROKEN_WIDGET = (
     "from IPython.display import display\n"
     "display({'application/vnd.jupyter.widget-view+json': {'model_id': 'no-such-model', "
     "'version_major': 2, 'version_minor': 0}, 'text/plain': 'a widget'}, raw=True)")
+
+
+EXPLORER = (
+    "from helpers.explorer import explore\n"
+    "import matplotlib.pyplot as plt\n"
+    "def draw(n=2, colour='C0'):\n"
+    "    fig, ax = plt.subplots(figsize=(3, 2))\n"
+    "    ax.bar(range(n), range(1, n + 1), color=colour)\n"
+    "    ax.set_title(f'{n} bars')\n"
+    "panel = explore(draw, n=(1, 5))")
+FAILING_EXPLORER = (
+    "from helpers.explorer import explore\n"
+    "runs = []\n"
+    "def draw(n=2):\n"
+    "    runs.append(n)\n"
+    "    if len(runs) > 1:\n"
+    "        raise RuntimeError('second run broke')\n"
+    "    fig, ax = plt.subplots(figsize=(3, 2))\n"
+    "    ax.plot(range(n))\n"
+    "panel = explore(draw, n=(1, 5))")
+STUCK_EXPLORER = (
+    "from helpers.explorer import explore\n"
+    "def same(n=2):\n"
+    "    fig, ax = plt.subplots(figsize=(3, 2))\n"
+    "    ax.plot([0, 1])\n"
+    "panel = explore(same, n=(1, 5))")
+
+
+def test_explorers_are_moved_run_and_checked(page, lab_server):
+    name = scratch_notebook(lab_server, "97_explorers.ipynb", PLOT, EXPLORER, FAILING_EXPLORER,
+                            STUCK_EXPLORER)
+    report = run_notebook(page, lab_server, name, explorer_timeout=10)
+    assert report.explorers == 3
+    assert [p.split(" (")[0] for p in report.explorer_problems] == [
+        f"{name} explorer 2", f"{name} explorer 3"]
+    assert "second run broke" in report.explorer_problems[0]
+    assert "did not change" in report.explorer_problems[1]
 
 
 def test_the_checker_sees_what_goes_wrong(page, lab_server):
