@@ -23,6 +23,10 @@ from helpers.tracing import CpuSampler, Span
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000")
+#: What a colour means, the same in every figure of the course: a measurement, the model it is
+#: read against, a hard limit (CPUs, a bound, a budget), and the worse or broken variant.
+MEASURED, MODEL, LIMIT, WORSE, OTHER = (OKABE_ITO[0], OKABE_ITO[7], OKABE_ITO[5], OKABE_ITO[1],
+                                        OKABE_ITO[2])
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (8, 3)) -> Axes:
@@ -152,10 +156,10 @@ def speedup(
         raise ValueError("ideal must have one value per worker count")
     ax = _axes(ax, (6, 3.5))
     if ideal is not None:
-        ax.plot(workers, ideal, "--", color=OKABE_ITO[7], label="ideal")
-    ax.plot(workers, measured, "o-", color=OKABE_ITO[0], label="measured")
+        ax.plot(workers, ideal, "--", color=MODEL, label="ideal")
+    ax.plot(workers, measured, "o-", color=MEASURED, label="measured")
     if cpus is not None:
-        ax.axvline(cpus, color=OKABE_ITO[5], linestyle=":", label=f"effective CPUs = {cpus}")
+        ax.axvline(cpus, color=LIMIT, linestyle=":", label=f"effective CPUs = {cpus}")
     ax.set_xlabel("workers")
     ax.set_ylabel("speedup over one worker (×)")
     ax.set_xticks(list(workers))

@@ -130,3 +130,47 @@ def test_format_seconds_never_writes_an_exponent_near_a_unit_boundary(seconds):
 def test_format_seconds_rejects_bad_values(value, error, message):
     with pytest.raises(error, match=message):
         format_seconds(value)
+
+
+def test_interleaved_runs_in_turns_and_keeps_results():
+    from helpers.timing import interleaved
+
+    order = []
+    runs = interleaved({"a": lambda: order.append("a") or 1, "b": lambda: order.append("b") or 2},
+                       repeat=3, warmup=1)
+    assert order == ["a", "b"] * 4
+    assert runs["a"].result == 1 and runs["b"].result == 2 and len(runs["b"].times) == 3
+    with pytest.raises(TypeError, match="non-empty dict"):
+        interleaved({})
+
+
+def test_tree_cpu_counts_a_child_under_every_start_method():
+    import multiprocessing
+
+    from helpers.timing import TreeCpu
+
+    for method in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context(method)
+        with TreeCpu() as tree:
+            child = context.Process(target=_spin, args=(0.6,))
+            child.start()
+            child.join(timeout=30)
+        assert child.exitcode == 0
+        assert tree.cpu_seconds >= 0.4, (method, tree.cpu_seconds)
+
+
+def test_tree_cpu_of_sleep_is_near_zero():
+    import time
+
+    from helpers.timing import TreeCpu
+
+    with TreeCpu() as tree:
+        time.sleep(0.3)
+    assert tree.cpus_busy < 0.3 and tree.wall_seconds >= 0.3
+
+
+def _spin(seconds):
+    import time
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
