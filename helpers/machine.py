@@ -26,29 +26,66 @@ START_METHOD_VARIABLE = "MP_START_METHOD"
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
-def cpu_quota(cgroup_root: Path = _CGROUP_ROOT) -> float | None:
+def _own_groups(proc_cgroup: Path) -> dict[str, str]:
+    """This process's cgroup path per hierarchy: ``{"": "/a/b"}`` for v2, ``{"cpu": …}`` for v1."""
+    groups = {}
+    try:
+        lines = proc_cgroup.read_text().splitlines()
+    except OSError:
+        return groups
+    for line in lines:
+        _, controllers, path = [*line.split(":", 2), "", ""][:3]
+        for controller in controllers.split(","):
+            groups.setdefault(controller, path or "/")
+    return groups
+
+
+def _up_to_root(root: Path, path: str) -> list[Path]:
+    """``root/a/b``, ``root/a``, ``root``: a quota anywhere above a group limits it too."""
+    parts = [part for part in path.split("/") if part and part != ".."]
+    return [root.joinpath(*parts[:depth]) for depth in range(len(parts), -1, -1)]
+
+
+def _v2_quota(folder: Path) -> float | None:
+    quota, period = (folder / "cpu.max").read_text().split()[:2]
+    return None if quota == "max" else _ratio(int(quota), int(period))
+
+
+def _v1_quota(folder: Path) -> float | None:
+    quota_us = int((folder / "cpu.cfs_quota_us").read_text())
+    return _ratio(quota_us, int((folder / "cpu.cfs_period_us").read_text()))
+
+
+def cpu_quota(cgroup_root: Path = _CGROUP_ROOT,
+              proc_cgroup: Path = Path("/proc/self/cgroup")) -> float | None:
     """Return the container's CPU quota in CPUs (``1.5`` = one and a half), or ``None``.
 
-    Reads cgroup v2 ``cpu.max`` and falls back to cgroup v1 ``cpu.cfs_quota_us``. ``None`` means
-    no quota is set or none is readable (macOS, Windows, bare Linux).
+    Reads this process's own cgroup (from ``/proc/self/cgroup``) and every group above it:
+    cgroup v2 ``cpu.max``, else cgroup v1 ``cpu.cfs_quota_us``; the smallest quota wins.
+    ``None`` means no quota is set or none is readable (macOS, Windows, bare Linux).
 
     >>> quota = cpu_quota()
     >>> quota is None or quota > 0
     True
     """
-    if not isinstance(cgroup_root, Path):
-        raise TypeError(f"cgroup_root must be a pathlib.Path, got {type(cgroup_root).__name__}")
-    try:
-        quota, period = (cgroup_root / "cpu.max").read_text().split()[:2]
-        return None if quota == "max" else _ratio(int(quota), int(period))
-    except (OSError, ValueError):
-        pass
-    try:
-        quota_us = int((cgroup_root / "cpu" / "cpu.cfs_quota_us").read_text())
-        period_us = int((cgroup_root / "cpu" / "cpu.cfs_period_us").read_text())
-    except (OSError, ValueError):
-        return None
-    return _ratio(quota_us, period_us)
+    if not isinstance(cgroup_root, Path) or not isinstance(proc_cgroup, Path):
+        raise TypeError("cgroup_root and proc_cgroup must be pathlib.Path objects, got "
+                        f"{type(cgroup_root).__name__} and {type(proc_cgroup).__name__}")
+    groups = _own_groups(proc_cgroup)
+    v1_root = next((cgroup_root / name for name in ("cpu", "cpu,cpuacct")
+                    if (cgroup_root / name).is_dir()), cgroup_root / "cpu")
+    for reader, folders in (
+            (_v2_quota, _up_to_root(cgroup_root, groups.get("", "/"))),
+            (_v1_quota, _up_to_root(v1_root, groups.get("cpu", "/")))):
+        quotas = []
+        for folder in folders:
+            try:
+                quotas.append(reader(folder))
+            except (OSError, ValueError):
+                continue
+        if quotas:  # this hierarchy answered: its smallest quota, or None for "no limit"
+            return min((q for q in quotas if q is not None), default=None)
+    return None
 
 
 def _ratio(quota: int, period: int) -> float | None:
@@ -57,14 +94,18 @@ def _ratio(quota: int, period: int) -> float | None:
 
 
 def usable_cpus() -> int:
-    """Return how many CPUs this process may be scheduled on (its CPU affinity).
+    """Return how many CPUs this process may use, as the default pools count them.
 
-    Same as ``os.process_cpu_count()`` (Python 3.13+); falls back to ``os.cpu_count()`` where the
-    platform cannot tell (macOS has no affinity API).
+    From Python 3.13 that is ``os.process_cpu_count()``: the CPU affinity, overridden by
+    ``PYTHON_CPU_COUNT`` or ``-X cpu_count``. Before, the affinity (psutil); where the platform
+    cannot tell (macOS has no affinity API), ``os.cpu_count()``.
 
     >>> 1 <= usable_cpus() <= (os.cpu_count() or 1)
     True
     """
+    process_cpu_count = getattr(os, "process_cpu_count", None)
+    if process_cpu_count is not None:
+        return process_cpu_count() or 1
     try:
         return len(psutil.Process().cpu_affinity()) or 1
     except (AttributeError, psutil.Error):

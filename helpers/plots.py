@@ -95,8 +95,8 @@ def cpu_utilisation(
     ax = _axes(ax)
     origin = sampler.start if origin is None else origin
     edges = np.concatenate([[sampler.start], sampler.times]) - origin
-    for cpu, values in enumerate(sampler.percent.T):
-        ax.stairs(values, edges, label=f"CPU {cpu}", color=OKABE_ITO[cpu % len(OKABE_ITO)],
+    for index, (cpu, values) in enumerate(zip(sampler.cpus, sampler.percent.T, strict=True)):
+        ax.stairs(values, edges, label=f"CPU {cpu}", color=OKABE_ITO[index % len(OKABE_ITO)],
                   linewidth=1.5)
     ax.set_ylim(0, 105)
     ax.set_xlim(left=0)

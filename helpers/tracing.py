@@ -194,15 +194,24 @@ def peak_concurrency(spans: Sequence[Span]) -> int:
     return int(counts.max()) if counts.size else 0
 
 
+def _affinity() -> list[int]:
+    """The CPUs this process may run on; every CPU where the platform cannot tell (macOS)."""
+    try:
+        return sorted(psutil.Process().cpu_affinity())
+    except (AttributeError, psutil.Error):
+        return list(range(psutil.cpu_count() or 1))
+
+
 class CpuSampler:
-    """Sample the machine's per-CPU utilisation (psutil) in a background thread.
+    """Sample the per-CPU utilisation (psutil) of the CPUs this process may use.
 
     Use it as a context manager around an experiment; the thread is stopped and joined on exit.
-    It sees the whole machine, so other programs' load shows up too.
+    Only the CPUs in this process's affinity are kept (``cpus``): on Binder and in containers
+    the host's other CPUs carry other users' load. Other programs on *these* CPUs still show.
 
     >>> with CpuSampler(interval=0.02) as sampler:
     ...     time.sleep(0.1)
-    >>> sampler.percent.shape[1] == psutil.cpu_count()
+    >>> sampler.percent.shape[1] == len(sampler.cpus)
     True
     """
 
@@ -212,6 +221,7 @@ class CpuSampler:
         if not 0.005 <= interval <= 5:
             raise ValueError(f"interval must be between 0.005 and 5 seconds, got {interval}")
         self.interval = float(interval)
+        self.cpus = _affinity()
         self.start: float | None = None
         self._times: list[float] = []
         self._percents: list[list[float]] = []
@@ -236,7 +246,7 @@ class CpuSampler:
     def _sample(self) -> None:
         percents = psutil.cpu_percent(percpu=True)
         self._times.append(time.perf_counter())
-        self._percents.append(percents)
+        self._percents.append([percents[cpu] for cpu in self.cpus if cpu < len(percents)])
 
     @property
     def times(self) -> np.ndarray:
@@ -246,8 +256,7 @@ class CpuSampler:
     @property
     def percent(self) -> np.ndarray:
         """Utilisation in % per sample (rows) and CPU (columns)."""
-        return np.array(self._percents, dtype=float).reshape(len(self._times),
-                                                             psutil.cpu_count() or 1)
+        return np.array(self._percents, dtype=float).reshape(len(self._times), len(self.cpus))
 
     def busy_cpus(self, start: float | None = None, end: float | None = None) -> float:
         """Average number of busy CPUs (1.0 = one CPU fully busy), over the whole run or over

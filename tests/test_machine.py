@@ -78,7 +78,8 @@ def test_cpu_quota_of_nonsense_v2_numbers_is_none(tmp_path, text):
 
 
 def test_cpu_quota_rejects_a_str_root():
-    with pytest.raises(TypeError, match=r"cgroup_root must be a pathlib\.Path, got str"):
+    with pytest.raises(TypeError,
+                       match=r"cgroup_root and proc_cgroup must be pathlib\.Path objects, got str"):
         machine.cpu_quota("/sys/fs/cgroup")
 
 
@@ -202,3 +203,43 @@ def test_report_with_numba_adds_a_line(capsys):
 def test_report_rejects_a_non_bool_numba():
     with pytest.raises(TypeError, match="numba must be True or False"):
         machine.report(numba=1)
+
+
+# ---- the process's own cgroup, and the interpreter's CPU count ----
+
+def test_cpu_quota_reads_the_process_own_v2_group_and_those_above(tmp_path):
+    root = write_cgroup(tmp_path / "fs", {"cpu.max": "max 100000\n",
+                                          "user.slice/cpu.max": "300000 100000\n",
+                                          "user.slice/session/cpu.max": "max 100000\n"})
+    own = write_cgroup(tmp_path, {"self-cgroup": "0::/user.slice/session\n"}) / "self-cgroup"
+    assert machine.cpu_quota(root, own) == 3.0
+
+
+def test_cpu_quota_takes_the_smallest_quota_on_the_way_up(tmp_path):
+    root = write_cgroup(tmp_path / "fs", {"cpu.max": "400000 100000\n",
+                                          "box/cpu.max": "50000 100000\n"})
+    own = write_cgroup(tmp_path, {"self-cgroup": "0::/box\n"}) / "self-cgroup"
+    assert machine.cpu_quota(root, own) == 0.5
+
+
+def test_cpu_quota_reads_the_process_own_v1_group(tmp_path):
+    root = write_cgroup(tmp_path / "fs", {"cpu,cpuacct/docker/abc/cpu.cfs_quota_us": "150000\n",
+                                          "cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000\n"})
+    own = write_cgroup(tmp_path, {"self-cgroup": "4:cpu,cpuacct:/docker/abc\n0::/\n"})
+    assert machine.cpu_quota(root, own / "self-cgroup") == 1.5
+
+
+def test_usable_cpus_honours_the_interpreter_cpu_count(monkeypatch):
+    """Python 3.13's os.process_cpu_count() honours PYTHON_CPU_COUNT and -X cpu_count."""
+    monkeypatch.setattr(os, "process_cpu_count", lambda: 1, raising=False)
+    assert machine.usable_cpus() == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "process_cpu_count"), reason="Python 3.13+ only")
+def test_python_cpu_count_reaches_usable_cpus():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", "from helpers.machine import usable_cpus; "
+                          "print(usable_cpus())"], env={**os.environ, "PYTHON_CPU_COUNT": "1"},
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "1"

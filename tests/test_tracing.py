@@ -187,7 +187,7 @@ def test_cpu_sampler_records_one_row_per_sample_and_cpu():
         time.sleep(0.15)
     rows = len(sampler.times)
     assert rows >= 3
-    assert sampler.percent.shape == (rows, psutil.cpu_count())
+    assert sampler.percent.shape == (rows, len(psutil.Process().cpu_affinity()))
     assert sampler.start < sampler.times[0]
     assert list(sampler.times) == sorted(sampler.times)
 
@@ -226,3 +226,10 @@ def test_cpu_sampler_busy_cpus_rejects_bad_windows():
         sampler.busy_cpus(start=sampler.times[-1], end=sampler.start)
     with pytest.raises(ValueError, match="no sample falls inside the window"):
         sampler.busy_cpus(start=sampler.times[-1] + 1, end=sampler.times[-1] + 2)
+
+
+def test_cpu_sampler_keeps_only_the_cpus_this_process_may_use(monkeypatch):
+    monkeypatch.setattr(psutil.Process, "cpu_affinity", lambda self: [1])
+    with CpuSampler(interval=0.02) as sampler:
+        time.sleep(0.05)
+    assert sampler.cpus == [1] and sampler.percent.shape[1] == 1
