@@ -70,3 +70,16 @@ def test_a_notebook_that_leaves_a_thread_or_overruns_fails(tmp_path):
     assert slow.returncode == 1, slow.stdout
     assert "non-daemon thread left running: forgotten" in slow.stdout
     assert "over its budget" in slow.stdout
+
+
+@pytest.mark.timeout(200)
+def test_memory_of_the_kernel_and_its_children_together_is_budgeted(tmp_path):
+    """A child holding 400 MiB breaks a 300 MiB budget though the kernel alone stays under."""
+    hungry = run_nbval(tmp_path, notebook((
+        "import subprocess, sys\n"
+        "subprocess.run([sys.executable, '-c', "
+        "'import time; block = b\"x\" * (400 << 20); time.sleep(2)'], check=True)", [])),
+        COURSE_BUDGET_MIB="300")
+    assert hungry.returncode == 1, hungry.stdout
+    assert "kernel and children peaked at" in hungry.stdout
+    assert "over its budget of 300 MiB" in hungry.stdout
