@@ -16,7 +16,12 @@ from helpers.collection import NOTEBOOKS, ROOT
 # Import names whose distribution is called something else.
 DISTRIBUTION_OF = {"IPython": "ipython", "ipykernel": "ipykernel"}
 # Packages installed with the test extras only; never imported by helpers or notebooks.
-TEST_ONLY = {"hypothesis", "nbval", "pytest", "pytest-timeout", "pyyaml", "ruff"}
+TEST_ONLY = {"hypothesis", "nbval", "pytest", "pytest-timeout", "pyyaml", "ruff",
+             "jupyter-repo2docker"}
+# conda-forge's lean package for the same PyPI distribution (the full ones pull in pandas,
+# pyarrow, bokeh, Qt or pandoc, which the course never uses).
+CONDA_NAME_OF = {"dask": "dask-core", "matplotlib": "matplotlib-base",
+                 "nbconvert": "nbconvert-core"}
 
 
 # The same need met by another package on another platform (pyproject uses markers; conda-forge
@@ -47,18 +52,29 @@ def conda_runtime() -> dict[str, str]:
     return {name: bounds for name, bounds in packages.items() if name not in {"python", "pip"}}
 
 
-def test_environment_pins_python_minor_and_installs_the_package():
+def test_environment_pins_python_minor_and_postbuild_installs_the_package():
     env = environment()
     assert env["channels"] == ["conda-forge", "nodefaults"]
     assert any(re.fullmatch(r"python=3\.\d+", spec) for spec in env["dependencies"]
                if isinstance(spec, str)), "environment.yml must pin python to a minor version"
-    pip_section = next(spec["pip"] for spec in env["dependencies"] if isinstance(spec, dict))
-    assert "-e ." in pip_section
+    assert not any(isinstance(spec, dict) for spec in env["dependencies"]), (
+        "no pip section: postBuild installs the package, so Binder can cache the environment")
+    assert "pip install --no-deps --no-build-isolation -e ." in (ROOT / "postBuild").read_text()
     assert not (ROOT / "binder").exists(), "a binder/ folder would make Binder ignore the root"
 
 
 def test_both_files_declare_the_same_packages_and_bounds():
-    assert conda_runtime() == pyproject_runtime()
+    assert conda_runtime() == {CONDA_NAME_OF.get(name, name): bounds
+                               for name, bounds in pyproject_runtime().items()}
+
+
+def test_the_ruff_of_the_tests_is_the_ruff_of_pre_commit():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]["test"]
+    pinned = dict(requirement(spec) for spec in extras)["ruff"]
+    hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())["repos"]
+    rev = next(repo["rev"] for repo in hooks if repo["repo"].endswith("ruff-pre-commit"))
+    assert pinned == f"=={rev.removeprefix('v')}"
 
 
 def test_every_runtime_dependency_has_a_lower_bound():
@@ -83,6 +99,8 @@ def third_party(modules: set[str]) -> set[str]:
 
 def sources() -> dict[str, str]:
     found = {str(p.relative_to(ROOT)): p.read_text() for p in (ROOT / "helpers").glob("*.py")}
+    found |= {str(p.relative_to(ROOT)): p.read_text()
+              for p in (NOTEBOOKS / "scripts").glob("*.py")}
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         cells = json.loads(path.read_text())["cells"]
         code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
