@@ -16,8 +16,7 @@ PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
 PY313 ?= $(lastword $(wildcard $(PYENV_ROOT)/versions/3.13.*/bin/python3))
 
 .PHONY: lab test lint unit bench start-methods notebooks-spawn test-matrix test-one-cpu test-py313 test-browser \
-	test-rerun test-busy \
-	html clean
+	test-rerun test-busy test-modern site test-site clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -99,14 +98,28 @@ test-busy: $(VENV)/.installed-test
 	COURSE_BUDGET_SECONDS=90 $(BIN)/python tools/busy_neighbour.py -- \
 		$(BIN)/python -m pytest -q notebooks
 
+# The whole suite under Python 3.14 and 3.15, from Debian's development suite in a chroot
+# (debootstrapped once into ~/.cache/accelerating-python; Debian and root only, else it skips).
+test-modern:
+	bash tools/test_modern.sh
+
 # The headline claims measured side by side (not pass/fail): build/benchmark.md.
 bench: $(VENV)/.installed
 	$(BIN)/python tools/bench.py
 
-html: $(VENV)/.installed
-	mkdir -p build/html
-	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=300 \
-		--output-dir build/html notebooks/*.ipynb
+# The website: every notebook executed once (build/executed/), rendered with its outputs by
+# Sphinx and MyST-NB into build/site/ (open build/site/index.html, or serve it:
+# python -m http.server -d build/site). Its browser test reads every page in Chromium.
+$(VENV)/.installed-site: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[site]'
+	touch $(VENV)/.installed $@
+
+site: $(VENV)/.installed-site
+	$(BIN)/python tools/build_site.py
+
+test-site: $(VENV)/.installed-browser $(VENV)/.installed-site
+	@test -x "$(CHROMIUM)" || { echo "test-site needs Chromium at $(CHROMIUM)" >&2; exit 1; }
+	COURSE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q -m site tests/browser/test_site.py
 
 clean:
 	rm -rf build .venv .venv-* *.egg-info

@@ -115,7 +115,9 @@ def navigation(info: NotebookInfo, collection: list[NotebookInfo]) -> str:
     parts = []
     if position > 0:
         parts.append(f"[← {collection[position - 1].title}]({slugs[position - 1]}.ipynb)")
-    index = (f"{INDEX_SLUG}.ipynb" if INDEX_SLUG in slugs else "../README.md")
+    # The index itself links to the README instead of to itself.
+    index = (f"{INDEX_SLUG}.ipynb" if INDEX_SLUG in slugs and info.slug != INDEX_SLUG
+             else "../README.md")
     parts.append(f"[index]({index})")
     if position + 1 < len(collection):
         parts.append(f"[{collection[position + 1].title} →]({slugs[position + 1]}.ipynb)")

@@ -5,10 +5,14 @@ abbreviations: a ``(min, max)`` or ``(min, max, step)`` tuple is a slider, a lis
 widget itself is used as it is), a **Run** button, and an output area. Pressing Run calls
 ``run(**values)`` and shows the figure it draws. The panel runs once with its defaults when the
 cell runs, so a head-less run (nbval) executes the experiment and fails if it raises.
+
+On the course's static website (built with ``COURSE_STATIC_SITE=1``) there is no kernel to
+re-run anything: the explorer draws its default run as a plain figure and says how to move it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +22,8 @@ from ipywidgets.widgets.interaction import show_inline_matplotlib_plots
 
 #: The CSS class the browser test looks for to find, move and run every explorer.
 EXPLORER_CLASS = "course-explorer"
+#: Set by ``make site``: the notebook is executed for a static page, with no kernel behind it.
+STATIC_SITE_VARIABLE = "COURSE_STATIC_SITE"
 
 
 def explore(run: Callable[..., Any], **controls: Any) -> ipywidgets.interactive:
@@ -37,6 +43,8 @@ def explore(run: Callable[..., Any], **controls: Any) -> ipywidgets.interactive:
             widget.continuous_update = False
         widget.style.description_width = "initial"
     panel.manual_button.button_style = "primary"
+    if os.environ.get(STATIC_SITE_VARIABLE):
+        return _static(panel, run)
     display(panel)
     failure = None
     with panel.out:  # the first run; the Output widget would swallow an error, so keep it
@@ -48,4 +56,15 @@ def explore(run: Callable[..., Any], **controls: Any) -> ipywidgets.interactive:
             failure = error
     if failure is not None:  # fail the cell, as any other cell would
         raise failure
+    return panel
+
+
+def _static(panel: ipywidgets.interactive, run: Callable[..., Any]) -> ipywidgets.interactive:
+    """The default run as a plain figure, for a page that has no kernel to move the controls."""
+    panel.kwargs = {w._kwarg: w.get_interact_value() for w in panel.kwargs_widgets}
+    settings = ", ".join(f"{name}={value!r}" for name, value in panel.kwargs.items())
+    print(f"Explorer, run at its defaults ({settings}). Open this notebook in JupyterLab or on "
+          "Binder to move the controls and press Run.")
+    panel.result = run(**panel.kwargs)
+    show_inline_matplotlib_plots()
     return panel

@@ -38,3 +38,11 @@ def test_explorer_needs_a_function_and_a_control():
         explore(3, n=(1, 2))
     with pytest.raises(TypeError, match="at least one control"):
         explore(lambda: None)
+
+
+def test_explorer_on_the_static_site_draws_its_default_run_without_widgets(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_STATIC_SITE", "1")
+    calls = []
+    panel = explore(lambda n=3: calls.append(n) or n, n=(1, 5))
+    assert calls == [3] and panel.result == 3
+    assert "run at its defaults (n=3)" in capsys.readouterr().out
