@@ -137,3 +137,20 @@ def test_course_settings_validate(tmp_path):
     bad.write_text('[tool.course]\nrepository = "a/b"\nref = ""\n')
     with pytest.raises(ValueError, match="ref"):
         collection.course_settings(bad)
+
+
+def test_helper_modules_used_reads_every_import_form(tmp_path):
+    code = ("from helpers import gil, plots as p\nfrom helpers.timing import measure\n"
+            "import helpers.tracing\nfrom helpers import (\n    machine,\n    checks,\n)\n")
+    notebook = {"cells": [{"cell_type": "code", "source": code, "metadata": {}, "outputs": []}]}
+    path = tmp_path / "01_x.ipynb"
+    path.write_text(json.dumps(notebook))
+    assert collection.helper_modules_used(path) == {"gil", "plots", "timing", "tracing",
+                                                     "machine", "checks"}
+
+
+def test_the_index_links_to_the_readme_not_to_itself():
+    infos = collection.notebooks()
+    index = next(info for info in infos if info.slug == collection.INDEX_SLUG)
+    assert "[index](../README.md)" in collection.navigation(index, infos)
+    assert f"[index]({collection.INDEX_SLUG}.ipynb)" in collection.navigation(infos[1], infos)
