@@ -44,10 +44,11 @@ cleanup() {
   for (( i=${#mounted[@]}-1; i>=0; i-- )); do umount -l "${mounted[$i]}" 2>/dev/null || true; done
 }
 trap cleanup EXIT
-for target in proc dev dev/shm; do
+for target in proc sys dev dev/shm; do
   mkdir -p "$root/$target"
   case $target in
     proc) mount -t proc proc "$root/proc" ;;
+X
     dev/shm) mount -t tmpfs -o size=2g shm "$root/dev/shm" ;;
     *) mount --bind "/$target" "$root/$target" ;;
   esac
