@@ -48,7 +48,7 @@ for target in proc sys dev dev/shm; do
   mkdir -p "$root/$target"
   case $target in
     proc) mount -t proc proc "$root/proc" ;;
-X
+    sys) mount --bind /sys "$root/sys" ;;  # MPI's UCX lists /sys/class/net
     dev/shm) mount -t tmpfs -o size=2g shm "$root/dev/shm" ;;
     *) mount --bind "/$target" "$root/$target" ;;
   esac
