@@ -247,3 +247,29 @@ def orphan_trial(first_lines: Any, timeout: float = 0.5) -> Any:
         return None
 
     return trial
+
+
+# ---- exercise 3: choose the call ----
+
+CHOICES = {
+    "run `git status` once and read its output": "subprocess.run",
+    "show a 10-minute training job's log while it runs": "Popen, read lines",
+    "run a build script that starts compilers of its own, with a time limit":
+        "start_new_session + killpg",
+    "convert 300 videos with ffmpeg, 4 at a time, from plain synchronous code":
+        "ThreadPoolExecutor(4)",
+    "inside an asyncio web server, run a converter for each request":
+        "asyncio.create_subprocess_exec",
+}
+WHY = {
+    "run `git status` once and read its output":
+        "one short program: run() waits, captures, and times out",
+    "show a 10-minute training job's log while it runs":
+        "run() returns only at the end; Popen lets you read each line as it comes",
+    "run a build script that starts compilers of its own, with a time limit":
+        "a timeout kills only the script; its compilers survive unless you kill the group",
+    "convert 300 videos with ffmpeg, 4 at a time, from plain synchronous code":
+        "the pool's size is the bound, and each thread just waits for its program",
+    "inside an asyncio web server, run a converter for each request":
+        "a blocking run() would freeze every request; await the program instead",
+}

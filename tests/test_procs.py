@@ -211,3 +211,8 @@ def test_orphan_trial_tells_a_group_kill_from_a_child_kill(answer, passes, feedb
 def test_orphan_trial_rejects_a_non_function():
     with pytest.raises(TypeError, match="pass your function"):
         procs.orphan_trial(3)
+
+
+def test_choices_have_a_reason_each():
+    assert set(procs.CHOICES) == set(procs.WHY)
+    assert exercises.passes(exercises.choose_labels, procs.CHOICES, procs.CHOICES, why=procs.WHY)
