@@ -1,18 +1,15 @@
-"""Unit tests of helpers.procs: running programs, group kills, leftovers and the checkers."""
+"""Unit tests of helpers.procs and helpers.leftovers: programs, group kills, leftovers, trials."""
 
-import asyncio
 import os
 import signal
 import subprocess
+import threading
 import time
 
 import psutil
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from helpers import procs
-from helpers.tracing import Recorder, Span
+from helpers import exercises, leftovers, procs
 
 # ---- commands ----
 
@@ -38,10 +35,9 @@ def test_sleeper_prints_its_pid():
     assert done.stdout.strip() == str(done.pid)
 
 
-@pytest.mark.parametrize("bad, error", [(0, ValueError), (-1, ValueError), ("1", TypeError),
-                                        (True, TypeError)])
+@pytest.mark.parametrize("bad, error", [(-1, ValueError), ("1", TypeError), (True, TypeError)])
 def test_sleeper_rejects_bad_seconds(bad, error):
-    with pytest.raises(error, match="seconds"):
+    with pytest.raises(error, match="duration"):
         procs.sleeper(bad)
 
 
@@ -62,7 +58,7 @@ def test_tagged_processes_rejects_empty_tag():
         procs.tagged_processes("")
 
 
-# ---- run_group, kill_group, stream_lines ----
+# ---- run_group, kill_group ----
 
 def test_run_group_kills_child_and_grandchild_on_timeout():
     tag = f"test_group_{os.getpid()}"
@@ -103,97 +99,6 @@ def test_kill_group_on_a_finished_process_is_harmless():
     assert process.returncode == 0
 
 
-def test_stream_lines_reads_lines_as_they_come():
-    arrivals = procs.stream_lines(procs.ticker(3, 0.1), timeout=30)
-    assert [line for _, line in arrivals] == ["tick-0", "tick-1", "tick-2"]
-    assert arrivals[-1][0] - arrivals[0][0] >= 0.15
-
-
-def test_stream_lines_buffered_without_flush():
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    arrivals = procs.stream_lines(procs.ticker(3, 0.1, flush=False), timeout=30, env=env)
-    assert len(arrivals) == 3
-    assert arrivals[-1][0] - arrivals[0][0] < 0.05
-
-
-def test_stream_lines_kills_a_silent_program():
-    start = time.perf_counter()
-    arrivals = procs.stream_lines(procs.sleeper(10), timeout=0.5)
-    assert arrivals == [] and time.perf_counter() - start < 5
-
-
-# ---- many at once ----
-
-def test_run_many_threads_bounds_concurrency():
-    recorder = Recorder()
-    results = procs.run_many_threads([procs.sleeper(0.1)] * 4, max_workers=2, timeout=30,
-                                     recorder=recorder)
-    assert [r.returncode for r in results] == [0] * 4
-    assert sorted(s.task for s in recorder.spans) == [0, 1, 2, 3]
-    assert procs.span_overlap(recorder.spans) <= 2
-
-
-def test_run_many_threads_raises_on_failure():
-    with pytest.raises(subprocess.CalledProcessError):
-        procs.run_many_threads([procs.python_command("raise SystemExit(2)")], max_workers=1,
-                               timeout=30, recorder=Recorder())
-
-
-def test_run_many_threads_validates():
-    with pytest.raises(ValueError, match="max_workers"):
-        procs.run_many_threads([procs.sleeper(0.01)], max_workers=0, timeout=1,
-                               recorder=Recorder())
-    with pytest.raises(TypeError, match="recorder"):
-        procs.run_many_threads([procs.sleeper(0.01)], max_workers=1, timeout=1, recorder=[])
-
-
-def test_run_many_async_bounds_concurrency_and_names_tasks():
-    recorder = Recorder()
-    results = asyncio.run(procs.run_many_async([procs.sleeper(0.1)] * 4, limit=2, timeout=30,
-                                               recorder=recorder))
-    assert [code for code, _ in results] == [0] * 4
-    assert procs.span_overlap(recorder.spans) <= 2
-    assert {s.worker for s in recorder.spans} == {f"task cmd-{i}" for i in range(4)}
-
-
-def test_run_many_async_times_out_and_reaps():
-    with pytest.raises(TimeoutError):
-        asyncio.run(procs.run_many_async([procs.sleeper(10)], limit=1, timeout=0.3,
-                                         recorder=Recorder()))
-    assert procs.zombies() == []
-
-
-def test_run_many_async_validates():
-    with pytest.raises(ValueError, match="limit"):
-        asyncio.run(procs.run_many_async([procs.sleeper(0.01)], limit=0, timeout=1,
-                                         recorder=Recorder()))
-
-
-# ---- overlap, leftovers ----
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(0, 10), st.floats(0.001, 5)), max_size=20))
-def test_count_overlap_matches_brute_force(pairs):
-    """Half-open intervals: one that ends as another starts does not overlap it."""
-    intervals = [(start, start + length) for start, length in pairs]
-    expected = max((sum(1 for s, e in intervals if s <= t < e) for t, _ in intervals),
-                   default=0)
-    assert procs.count_overlap(intervals) == expected
-
-
-def test_count_overlap_validates():
-    with pytest.raises(ValueError, match="before it starts"):
-        procs.count_overlap([(2, 1)])
-    with pytest.raises(TypeError, match="pairs"):
-        procs.count_overlap([(1, 2, 3)])
-
-
-def test_span_overlap_rejects_non_spans():
-    with pytest.raises(TypeError, match="Span"):
-        procs.span_overlap([(0, 1)])
-    assert procs.span_overlap([Span("a", 1, 0.0, 1.0)]) == 1
-
-
 def test_is_running_validates_and_sees_a_zombie():
     with pytest.raises(ValueError, match="pid"):
         procs.is_running(0)
@@ -219,47 +124,6 @@ def test_leftover_children_validates():
     assert all(isinstance(p, psutil.Process) for p in procs.leftover_children(True))
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.integers(1, 100), st.integers(1, 20), st.floats(0.01, 5))
-def test_rounds_time_is_full_rounds(commands, limit, seconds):
-    rounds = -(-commands // limit)
-    assert procs.rounds_time(commands, limit, seconds) == pytest.approx(rounds * seconds)
-
-
-def test_rounds_time_validates():
-    with pytest.raises(ValueError, match="limit"):
-        procs.rounds_time(3, 0, 1.0)
-
-
-# ---- checkers ----
-
-def test_check_length_command_accepts_a_list_and_rejects_a_string(capsys):
-    good = lambda name: procs.python_command("import sys; print(len(sys.argv[1]))", name)  # noqa: E731
-    assert procs.check_length_command(good) is True
-    assert procs.check_length_command(lambda name: f"python -c 'print(len({name!r}))'") is False
-    assert procs.check_length_command(lambda name: None) is False
-    assert procs.check_length_command(lambda name: 1 / 0) is False
-    assert procs.check_length_command("not callable") is False
-    assert "one string" in capsys.readouterr().out
-
-
-def test_check_group_timeout_tells_a_group_kill_from_a_plain_one(capsys):
-    def good(command, timeout):
-        return procs.run_group(command, timeout=timeout).returncode
-
-    def plain(command, timeout):
-        try:
-            return subprocess.run(command, timeout=timeout, stdout=subprocess.DEVNULL).returncode
-        except subprocess.TimeoutExpired:
-            return None
-
-    assert procs.check_group_timeout(good) is True
-    assert procs.check_group_timeout(plain) is False
-    assert "survived" in capsys.readouterr().out
-    assert procs.check_group_timeout(lambda command, timeout: None) is False
-    assert procs.check_group_timeout(42) is False
-
-
 def test_group_gone_waits_for_a_group_to_empty():
     with subprocess.Popen(procs.sleeper(10), start_new_session=True) as process:
         assert procs.group_gone(process.pid, timeout=0.2) is False  # still running
@@ -272,3 +136,83 @@ def test_group_gone_validates():
         procs.group_gone(0)
     with pytest.raises(ValueError, match="timeout"):
         procs.group_gone(1, timeout=0)
+
+
+def test_procs_still_exports_what_notebook_11_and_scaling_use():
+    from helpers.scaling import GroupResult, run_group
+
+    assert run_group is procs.run_group and GroupResult is procs.GroupResult
+    assert procs.leftover_children is leftovers.leftover_children
+    assert procs.zombies is leftovers.zombies and procs.is_running is leftovers.is_running
+
+
+def test_kill_tagged_and_reap_zombies_clean_up():
+    tag = f"test_tagged_{os.getpid()}"
+    with subprocess.Popen(procs.python_command("import time; time.sleep(10)", tag)):
+        assert len(leftovers.tagged_processes(tag)) == 1
+        assert leftovers.kill_tagged(tag) == 1  # killed and waited for (psutil reaps a child)
+    assert leftovers.tagged_processes(tag) == [] and leftovers.zombies() == []
+    forgotten = subprocess.Popen(procs.python_command("pass"))
+    deadline = time.monotonic() + 10
+    while not leftovers.zombies() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert leftovers.reap_zombies() == 1 and leftovers.zombies() == []
+    forgotten.returncode = 0  # reaped behind its back: tell the Popen not to wait again
+
+
+# ---- the exercises' trials ----
+
+def _good_first_lines(command, timeout):
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
+                          start_new_session=True) as process:
+        killer = threading.Timer(timeout, procs.kill_group, args=(process,))
+        killer.start()
+        try:
+            return [line.rstrip("\n") for line in process.stdout]
+        finally:
+            killer.cancel()
+
+
+def _child_only_first_lines(command, timeout):
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    killer = threading.Timer(timeout, process.kill)
+    killer.start()
+    lines = [line.rstrip("\n") for line in process.stdout]
+    killer.cancel()
+    return lines
+
+
+def _no_wait_first_lines(command, timeout):
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    killer = threading.Timer(timeout, procs.kill_group, args=(process,))
+    killer.start()
+    lines = [line.rstrip("\n") for line in process.stdout]
+    killer.cancel()
+    process.stdout.close()
+    procs._zombie_kept = process  # keep it from the garbage collector, which would reap it
+    return lines
+
+
+@pytest.mark.parametrize(("answer", "passes", "feedback"), [
+    (_good_first_lines, True, "behaves right"),
+    (_child_only_first_lines, False, "held the pipe open"),
+    (_no_wait_first_lines, False, "zombie"),
+    (lambda command, timeout: None, False, "expected the first line"),
+])
+def test_orphan_trial_tells_a_group_kill_from_a_child_kill(answer, passes, feedback, capsys):
+    assert exercises.passes(exercises.check_behaviour, procs.orphan_trial(answer),
+                            trials=1, timeout=10) is passes
+    if not passes:
+        assert feedback in capsys.readouterr().out
+    assert leftovers.zombies() == []
+
+
+def test_orphan_trial_rejects_a_non_function():
+    with pytest.raises(TypeError, match="pass your function"):
+        procs.orphan_trial(3)
+
+
+def test_choices_have_a_reason_each():
+    assert set(procs.CHOICES) == set(procs.WHY)
+    assert exercises.passes(exercises.choose_labels, procs.CHOICES, procs.CHOICES, why=procs.WHY)
