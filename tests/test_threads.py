@@ -1,42 +1,26 @@
-"""Unit tests of helpers.threads: process/thread targets, the exception collector, checkers."""
+"""Unit tests of helpers.threads: the process target and exercise material of notebook 03."""
 
 import queue
 import threading
 import time
+from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers import threads
+from helpers import exercises, threads
 from helpers.machine import mp_context
+from helpers.scripts import run_script
 
-# ---- targets ----
+SCRIPTS = Path(__file__).resolve().parent.parent / "notebooks" / "scripts"
+
 
 @given(start=st.lists(st.integers(), max_size=5), value=st.integers())
-def test_append_value_appends_exactly_one_item(start, value):
-    items = list(start)
-    threads.append_value(items, value)
-    assert items == [*start, value]
-
-
-@pytest.mark.parametrize("items", [(), "abc", None, {1: 2}])
-def test_append_value_rejects_what_is_not_a_list(items):
-    with pytest.raises(TypeError, match="items must be a list"):
-        threads.append_value(items, 1)
-
-
-def test_append_and_report_puts_the_copy_on_the_queue():
-    results = queue.Queue()
-    items = [1]
-    threads.append_and_report(items, 2, results)
-    assert results.get(timeout=1) == (2, [1, 2])
-    assert items == [1, 2]
-
-
-def test_append_and_report_rejects_what_is_not_a_queue():
-    with pytest.raises(TypeError, match="results must be a queue"):
-        threads.append_and_report([], 1, [])
+def test_append_and_report_puts_the_copy_on_the_queue(start, value):
+    results, items = queue.Queue(), list(start)
+    threads.append_and_report(items, value, results)
+    assert results.get(timeout=1) == (value, [*start, value]) and items == [*start, value]
 
 
 @pytest.mark.timeout(60)
@@ -52,129 +36,60 @@ def test_a_child_process_appends_to_its_own_copy():
     assert report == (7, [7]) and parent == []
 
 
-def test_fail_with_raises_the_given_error():
-    with pytest.raises(KeyError, match="k"):
-        threads.fail_with(KeyError("k"))
+# ---- exercise 1 ----
 
-
-def test_fail_with_rejects_a_non_exception():
-    with pytest.raises(TypeError, match="error must be an exception instance"):
-        threads.fail_with("boom")
-
-
-def test_sleep_then_record_waits_and_records():
-    marks = []
-    start = time.perf_counter()
-    threads.sleep_then_record(0.02, marks)
-    assert time.perf_counter() - start >= 0.02 and marks == ["done"]
-
-
-@pytest.mark.parametrize(("seconds", "done", "error"), [
-    (-1, [], ValueError), ("1", [], ValueError), (True, [], ValueError), (0, (), TypeError)])
-def test_sleep_then_record_validates(seconds, done, error):
-    with pytest.raises(error):
-        threads.sleep_then_record(seconds, done)
-
-
-# ---- SquareThread and the exception collector ----
-
-@given(number=st.integers(-10**6, 10**6))
-@settings(max_examples=20, deadline=None)
-def test_square_thread_computes_the_square(number):
-    thread = threads.SquareThread(number)
-    thread.start()
-    thread.join(timeout=5)
-    assert not thread.is_alive() and thread.result == number * number
-    assert thread.name == f"square-{number}"
-
-
-@pytest.mark.parametrize("number", [1.5, "3", True])
-def test_square_thread_rejects_non_ints(number):
-    with pytest.raises(TypeError, match="number must be an int"):
-        threads.SquareThread(number)
-
-
-def test_collector_records_and_restores_the_hook():
-    before = threading.excepthook
-    with threads.collect_thread_exceptions() as caught:
-        t = threading.Thread(target=threads.fail_with, args=(ValueError("x"),), name="bad")
+def test_still_running_reference_keeps_one_deadline():
+    release = threading.Event()
+    held = [threading.Thread(target=release.wait, args=(10,), name=f"h{i}") for i in range(5)]
+    for t in held:
         t.start()
-        t.join(timeout=5)
-        assert threading.excepthook is not before
-    assert threading.excepthook is before
-    assert [type(e) for e in caught.errors] == [ValueError] and caught.thread_names == ["bad"]
-
-
-def test_collector_restores_the_hook_after_an_error():
-    before = threading.excepthook
-    with pytest.raises(RuntimeError), threads.collect_thread_exceptions():
-        raise RuntimeError("inside the block")
-    assert threading.excepthook is before
-
-
-# ---- exercise checkers ----
-
-def finished_right(thread, timeout):
-    thread.join(timeout=timeout)
-    return not thread.is_alive()
-
-
-def test_check_finished_within_accepts_the_solution(capsys):
-    assert threads.check_finished_within(finished_right) is True
-    assert "✔" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(("answer", "hint"), [
-    (lambda thread, timeout: thread.join(timeout), "returned None"),
-    (lambda thread, timeout: True, "expected False"),
-    (lambda thread, timeout: 1 / 0, "raised ZeroDivisionError"),
-])
-def test_check_finished_within_explains_wrong_answers(answer, hint, capsys):
-    assert threads.check_finished_within(answer) is False
-    assert hint in capsys.readouterr().out
-
-
-def test_check_finished_within_rejects_a_non_callable():
-    with pytest.raises(TypeError, match="pass your function itself"):
-        threads.check_finished_within(None)
-
-
-def test_check_error_returned_accepts_the_reference(capsys):
-    assert threads.check_error_returned(threads.run_and_catch_reference) is True
-    assert "✔" in capsys.readouterr().out
-
-
-def run_here(func):
+    start = time.perf_counter()
     try:
-        func()
-    except Exception as error:
-        return error
-    return None
+        assert threads.still_running_reference(held, 0.2) == {f"h{i}" for i in range(5)}
+        assert time.perf_counter() - start < 0.8
+    finally:
+        release.set()
+        for t in held:
+            t.join(timeout=5)
+    assert threads.still_running_reference(held, 0.1) == set()
 
 
-def run_in_a_thread_and_lose_it(func):
-    t = threading.Thread(target=func)
-    t.start()
-    t.join(timeout=5)
+def test_exercise_1_accepts_the_reference():
+    assert exercises.passes(exercises.check_behaviour,
+                            threads.still_running_trial(threads.still_running_reference),
+                            trials=2, timeout=10)
+
+
+def join_each(threads_, budget):  # the pattern the notebook's explorer shows: n x budget
+    for t in threads_:
+        t.join(timeout=budget)
+    return {t.name for t in threads_ if t.is_alive()}
 
 
 @pytest.mark.parametrize(("answer", "hint"), [
-    (run_here, "ran in the calling thread"),
-    (run_in_a_thread_and_lose_it, "reached threading.excepthook"),
-    (lambda func: func(), "raised KeyError"),
+    (join_each, "each join should get only what is left"),
+    (lambda threads_, budget: None, "returned None"),
+    (lambda threads_, budget: {t.name for t in threads_}, "expected"),
+    (lambda threads_, budget: 1 / 0, "ZeroDivisionError"),
 ])
-def test_check_error_returned_explains_wrong_answers(answer, hint, capsys):
-    assert threads.check_error_returned(answer) is False
+def test_exercise_1_explains_wrong_answers(answer, hint, capsys):
+    assert not exercises.passes(exercises.check_behaviour, threads.still_running_trial(answer),
+                                trials=1, timeout=10)
     assert hint in capsys.readouterr().out
 
 
-def test_check_error_returned_rejects_a_non_callable():
-    with pytest.raises(TypeError, match="pass your function itself"):
-        threads.check_error_returned(42)
+# ---- exercise 2 ----
+
+def test_exit_cases_use_the_three_outcomes():
+    assert set(threads.EXIT_CASES.values()) == set(threads.EXIT_OUTCOMES)
+    assert set(threads.EXIT_WHY) == set(threads.EXIT_CASES)
 
 
-def test_run_and_catch_reference():
-    assert threads.run_and_catch_reference(lambda: 1) is None
-    assert isinstance(threads.run_and_catch_reference(lambda: {}["x"]), KeyError)
-    with pytest.raises(TypeError, match="func must be callable"):
-        threads.run_and_catch_reference(3)
+@pytest.mark.timeout(60)
+def test_the_atexit_stop_script_hangs_and_the_daemon_script_is_cut_off():
+    hung = run_script(SCRIPTS / "03_atexit_stop.py", timeout=2)
+    assert hung.timed_out and "end of script" in hung.stdout
+    daemon = run_script(SCRIPTS / "03_daemon_exit.py", args=("daemon",), timeout=20)
+    assert daemon.ok and "finally block ran" not in daemon.stdout
+    normal = run_script(SCRIPTS / "03_daemon_exit.py", args=("normal",), timeout=20)
+    assert normal.ok and normal.stdout.count("worker: step") == 10
