@@ -138,6 +138,6 @@ ENGINE_WHY = {
     "a pandas-like group-by on a table larger than one machine's memory":
         "dask.dataframe partitions the table over the workers' memory",
     "100 000 tasks of 50 µs each, on one 8-core workstation":
-        "one machine, and a Dask round trip (about a millisecond) is 20x the task: "
+        "one machine, and a Dask task costs about a millisecond even pipelined, 20x the task: "
         "batch them into pool.map chunks",
 }
