@@ -1,4 +1,4 @@
-"""The environment check, the course map and the exercise checkers of notebook 00.
+"""The environment check and the course map of notebook 00.
 
 Every verdict is computed on the reader's machine: the Python version, the installed packages
 against ``pyproject.toml``, a process really started with the course's start method, the
@@ -28,9 +28,8 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from helpers.checks import feedback
 from helpers.collection import NotebookInfo
-from helpers.machine import MachineFacts, effective_cpus, mp_context, start_method
+from helpers.machine import MachineFacts, mp_context, start_method
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMUM_PYTHON = (3, 11)
@@ -173,23 +172,7 @@ def cpu_check(facts: MachineFacts) -> Check:
 
 #: The script notebook 00 runs to learn numba's threading layer (in a fresh interpreter, so the
 #: kernel never starts numba's thread pool; see notebook 12 for why that matters).
-NUMBA_PROBE = """
-import json
-import numba
-from numba import njit, prange
-
-@njit(parallel=True)
-def total(n):
-    s = 0.0
-    for i in prange(n):
-        s += i
-    return s
-
-value = total(1000)  # one tiny parallel call: only now is a threading layer chosen
-print(json.dumps({"numba": numba.__version__, "layer": numba.threading_layer(),
-                  "threads": numba.get_num_threads(), "value": value}))
-"""
-
+#: The probe itself is ``notebooks/scripts/00_numba_probe.py``; it prints one line of JSON.
 _LAYER_ADVICE = {
     "tbb": "Intel TBB: safe with threads and with fork.",
     "omp": "OpenMP: fine on its own, but after a parallel call a fork()ed child that uses "
@@ -201,7 +184,7 @@ _LAYER_ADVICE = {
 
 
 def numba_verdict(stdout: str, returncode: int | None) -> Check:
-    """Read the output of :data:`NUMBA_PROBE` and say whether numba's parallel code works.
+    """Read the probe's output (``notebooks/scripts/00_numba_probe.py``): does parallel numba work?
 
     >>> numba_verdict('{"numba": "0.61.0", "layer": "tbb", "threads": 2, "value": 499500.0}',
     ...               0).verdict
@@ -298,41 +281,6 @@ def paths_table(plans: Sequence[PathPlan], infos: Sequence[NotebookInfo]) -> str
     return "\n".join(rows)
 
 
-# ---- exercise checkers: they print feedback and return True only for a correct answer ----
-
-def check_cpu_pool_size(answer: object) -> bool:
-    """Exercise 1: how many workers should a CPU-bound process pool use on this machine?"""
-    cpus = effective_cpus()
-    if answer is None or answer is Ellipsis:
-        return _verdict(False, "", "replace the `...` with a number (or an expression).")
-    if isinstance(answer, bool) or not isinstance(answer, int):
-        return _verdict(False, "", f"expected a whole number of workers, got {answer!r}.")
-    if answer == os.cpu_count() and answer != cpus:
-        return _verdict(False, "", f"{answer} is os.cpu_count(), the whole machine; this "
-                         "process may use fewer. Which function counts those?")
-    return _verdict(answer == cpus,
-                     f"{cpus} workers: one per effective CPU; more only take turns",
-                     f"{answer} workers. A CPU-bound worker keeps one CPU busy: how many "
-                     "CPUs can this process really use?")
-
-
-def check_io_pool_size(answer: object, waits: int = 50) -> bool:
-    """Exercise 2: how many threads finish ``waits`` simultaneous downloads fastest?
-
-    >>> check_io_pool_size(50)
-    ✔ 50 threads: one per wait, so all 50 waits overlap
-    True
-    """
-    if isinstance(waits, bool) or not isinstance(waits, int) or waits < 1:
-        raise ValueError(f"waits must be an int >= 1, got {waits!r}")
-    if isinstance(answer, bool) or not isinstance(answer, int):
-        return _verdict(False, "", f"expected a whole number of threads, got {answer!r}.")
-    return _verdict(answer == waits,
-                     f"{waits} threads: one per wait, so all {waits} waits overlap",
-                     f"{answer} threads run the waits in {-(-waits // max(answer, 1))} "
-                     "round(s). Waiting takes no CPU: what limits how many can overlap?")
-
-
 def verdict_counts(checks: Sequence[Check]) -> Mapping[str, int]:
     """How many checks got each verdict.
 
@@ -343,6 +291,3 @@ def verdict_counts(checks: Sequence[Check]) -> Mapping[str, int]:
         raise TypeError("checks must be Check objects")
     return {v: sum(c.verdict == v for c in checks) for v in VERDICTS}
 
-
-def _verdict(ok: bool, success: str, problem: str) -> bool:
-    return feedback([] if ok else [problem], success)

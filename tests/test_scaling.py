@@ -1,4 +1,5 @@
-"""Unit tests of helpers.scaling: mpiexec for real, a Dask cluster, overheads, checkers."""
+"""Unit tests of helpers.scaling: mpiexec for real, the scripts of notebook 11, a Dask cluster,
+the workers' tasks and the exercises' references."""
 
 import json
 import logging
@@ -33,9 +34,8 @@ def test_run_mpi_reduces_costly_task_to_the_sequential_answer():
         import json
         from mpi4py import MPI
         from helpers.gil import costly_task
-        from helpers.scaling import shares
         comm = MPI.COMM_WORLD
-        mine = shares(4, comm.Get_size())[comm.Get_rank()]
+        mine = range(comm.Get_rank(), 4, comm.Get_size())
         total = comm.reduce(sum(costly_task((t, "cpu_costly")) for t in mine), root=0)
         if comm.Get_rank() == 0:
             print(json.dumps({"size": comm.Get_size(), "total": total}))
@@ -69,44 +69,42 @@ def test_run_mpi_reports_a_failing_rank():
 
 
 def test_run_mpi_validates():
-    with pytest.raises(TypeError, match="code must be"):
+    with pytest.raises(TypeError, match="script must be"):
         scaling.run_mpi(b"pass")
     with pytest.raises(ValueError, match="ranks"):
         scaling.run_mpi("pass", ranks=0)
     with pytest.raises(ValueError, match="timeout"):
         scaling.run_mpi("pass", timeout=0)
+    with pytest.raises(FileNotFoundError, match="scripts"):
+        scaling.run_mpi(Path("no/such/script.py"))
 
 
-@settings(max_examples=60, deadline=None)
+SCRIPTS = Path(__file__).resolve().parents[1] / "notebooks" / "scripts"
+
+
+def test_the_notebooks_mpi_scripts_run():
+    hello = json.loads(scaling.run_mpi(SCRIPTS / "11_hello.py", timeout=60).stdout)
+    assert [r["rank"] for r in hello["ranks"]] == [0, 1] and tuple(hello["standard"]) > (2, 2)
+    reduce = json.loads(scaling.run_mpi(SCRIPTS / "11_reduce.py", timeout=60,
+                                        args=("4",)).stdout)
+    assert math.isclose(reduce["total"], sum(costly_task((t, "cpu_costly")) for t in range(4)),
+                        rel_tol=1e-12)
+    trip = json.loads(scaling.run_mpi(SCRIPTS / "11_pingpong.py", timeout=60).stdout)
+    assert 0 < trip["round_trip"] < 0.1
+
+
+@settings(max_examples=80, deadline=None)
 @given(st.integers(0, 200), st.integers(1, 20))
-def test_shares_cover_every_task_once_and_balance(n_tasks, size):
-    parts = scaling.shares(n_tasks, size)
-    assert len(parts) == size
-    assert sorted(t for part in parts for t in part) == list(range(n_tasks))
-    assert max(map(len, parts)) - min(map(len, parts)) <= 1
+def test_blocks_cover_every_task_once_in_order_and_balance(n_tasks, size):
+    blocks = [scaling.block(rank, size, n_tasks) for rank in range(size)]
+    assert [t for start, stop in blocks for t in range(start, stop)] == list(range(n_tasks))
+    lengths = [stop - start for start, stop in blocks]
+    assert max(lengths) - min(lengths) <= 1
 
 
-@pytest.mark.parametrize("args, error", [((-1, 2), ValueError), ((3, 0), ValueError),
-                                         ((3.0, 2), TypeError), ((3, True), TypeError)])
-def test_shares_validate(args, error):
-    with pytest.raises(error):
-        scaling.shares(*args)
-
-
-# ---- overheads ----
-
-def test_pool_overheads_are_positive_and_ordered():
-    before = pids(procs.leftover_children())
-    figures = scaling.pool_overheads(workers=2, n_tasks=20, repeat=2)
-    assert 0 < figures.per_task < figures.startup < 30
-    assert pids(procs.leftover_children()) <= before
-
-
-def test_pool_overheads_validate():
-    with pytest.raises(ValueError, match="workers"):
-        scaling.pool_overheads(workers=0)
-    with pytest.raises(TypeError, match="n_tasks"):
-        scaling.pool_overheads(n_tasks="10")
+def test_spin_uses_the_cpu_time_asked_for():
+    number, used = scaling.spin((3, 0.02))
+    assert number == 3 and 0.02 <= used < 0.5
 
 
 def test_dask_cluster_runs_tasks_and_closes_cleanly():
@@ -120,22 +118,15 @@ def test_dask_cluster_runs_tasks_and_closes_cleanly():
         futures = client.map(costly_task, tasks)
         done = [futures.index(f) for f in as_completed(futures, timeout=60)]
         values = client.gather(futures)
-        per_task = scaling.dask_per_task(client, n_tasks=20, repeat=1)
         ran_on = client.run(scaling.noop, 1)  # runs on every worker
     assert sorted(done) == [0, 1, 2, 3]
     assert values == [costly_task(task) for task in tasks]
-    assert 0 < per_task < 1 and len(ran_on) == 2
+    assert len(ran_on) == 2
     assert pids(procs.leftover_children()) <= before
 
 
-def test_dask_per_task_rejects_a_non_client():
-    with pytest.raises(TypeError, match="Client"):
-        scaling.dask_per_task(object())
-
-
-def test_noop_and_overheads_type():
+def test_noop():
     assert scaling.noop([1]) == [1]
-    assert scaling.Overheads(1.0, 0.001).per_task == 0.001
 
 
 def test_mpi_processes_sees_a_running_rank(tmp_path):
@@ -152,25 +143,11 @@ def test_mpi_processes_sees_a_running_rank(tmp_path):
     assert isinstance(Path(script), Path)
 
 
-# ---- checkers ----
+# ---- exercises ----
 
-def test_check_shares(capsys):
-    assert scaling.check_shares(lambda rank, size, n: range(rank, n, size)) is True
-    assert scaling.check_shares(lambda rank, size, n: range(n) if rank == 0 else []) is False
-    assert scaling.check_shares(lambda rank, size, n: [rank]) is False
-    assert scaling.check_shares(lambda rank, size, n: None) is False
-    assert scaling.check_shares("nope") is False
-    assert "exactly one rank" in capsys.readouterr().out
-
-
-def test_check_engine_choice(capsys):
-    assert scaling.check_engine_choice(dict(scaling.SCENARIOS)) is True
-    wrong = {scenario: "dask" for scenario in scaling.SCENARIOS}
-    assert scaling.check_engine_choice(wrong) is False
-    assert scaling.check_engine_choice({}) is False
-    assert scaling.check_engine_choice(["dask"]) is False
-    assert scaling.check_engine_choice({s: "?" for s in scaling.SCENARIOS}) is False
-    assert "fits better" in capsys.readouterr().out
+def test_exercise_2_answers_are_engines_each_with_a_reason():
+    assert set(scaling.SCENARIOS.values()) == {"process pool", "mpi", "dask"}
+    assert set(scaling.ENGINE_WHY) == set(scaling.SCENARIOS)
 
 
 def test_kill_group_stops_mpi_ranks_in_their_own_sessions():

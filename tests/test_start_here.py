@@ -1,7 +1,6 @@
-"""Unit tests of helpers.start_here: the environment checks, the course map, the checkers."""
+"""Unit tests of helpers.start_here: the environment checks, the course map, its metadata."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,8 @@ from helpers import collection, start_here
 from helpers.machine import MachineFacts, collect, effective_cpus
 from helpers.scripts import run_script
 from helpers.start_here import Check
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def facts(cpus: int, cpu_count: int = 4) -> MachineFacts:
@@ -95,7 +96,7 @@ def test_numba_verdict_failures():
 
 
 def test_numba_probe_really_runs():
-    result = run_script(start_here.NUMBA_PROBE, timeout=120)
+    result = run_script(ROOT / "notebooks" / "scripts" / "00_numba_probe.py", timeout=120)
     assert start_here.numba_verdict(result.stdout, result.returncode).verdict == "ok"
 
 
@@ -145,27 +146,10 @@ def test_plan_path_sums_what_exists():
     assert "01 Title 01, 02 Title 02" in table and "| 00 |" in table
 
 
-def test_check_cpu_pool_size(capsys):
-    assert start_here.check_cpu_pool_size(effective_cpus()) is True
-    assert start_here.check_cpu_pool_size(effective_cpus() + 5) is False
-    assert start_here.check_cpu_pool_size(...) is False
-    assert start_here.check_cpu_pool_size("2") is False
-    assert start_here.check_cpu_pool_size(True) is False
-    assert "Not yet" in capsys.readouterr().out
-
-
-def test_check_cpu_pool_size_explains_cpu_count(monkeypatch, capsys):
-    monkeypatch.setattr(start_here, "effective_cpus", lambda: 1)
-    monkeypatch.setattr(os, "cpu_count", lambda: 8)
-    assert start_here.check_cpu_pool_size(8) is False
-    assert "os.cpu_count()" in capsys.readouterr().out
-
-
-def test_check_io_pool_size(capsys):
-    assert start_here.check_io_pool_size(50) is True
-    assert start_here.check_io_pool_size(2) is False
-    assert "25 round(s)" in capsys.readouterr().out
-    assert start_here.check_io_pool_size(None) is False
-    assert start_here.check_io_pool_size(7, waits=7) is True
-    with pytest.raises(ValueError, match="waits"):
-        start_here.check_io_pool_size(3, waits=0)
+def test_the_course_metadata_keeps_its_promises():
+    """Moved from notebook 00: every notebook runs in a minute, and the class fits 90 minutes."""
+    infos = collection.notebooks()
+    assert all(0 < nb.seconds_run <= 60 for nb in infos)
+    plans = [start_here.plan_path(name, numbers, infos)
+             for name, numbers in start_here.PATHS.items()]
+    assert plans[0].minutes_read <= 90

@@ -1,0 +1,128 @@
+"""Notebook 12's figures: the speedup chart and the decision guide (kept apart from the
+workers' module, so a pool worker never imports matplotlib)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+
+from helpers.plots import LIMIT, MEASURED, MODEL, OKABE_ITO, OTHER, WORSE
+
+#: What kind of change each variant is, for the chart's colours.
+KINDS = {"representation": MEASURED, "parallel": WORSE, "compiled": OTHER,
+         "compiled + parallel": OKABE_ITO[3]}
+
+
+def speedup_chart(speedup: Mapping[str, float], kinds: Mapping[str, str], cpus: int, *,
+                  ax: Axes | None = None, title: str = "") -> Axes:
+    """Horizontal bars of speedup (log scale), coloured by kind, with the CPU count marked."""
+    if not speedup or set(speedup) != set(kinds):
+        raise ValueError("speedup and kinds must name the same, non-empty set of variants")
+    if not set(kinds.values()) <= set(KINDS):
+        raise ValueError(f"kinds must be among {list(KINDS)}")
+    if isinstance(cpus, bool) or not isinstance(cpus, int) or cpus < 1:
+        raise ValueError(f"cpus must be an int >= 1, got {cpus!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 0.8 + 0.45 * len(speedup)), layout="constrained")
+    names = list(speedup)
+    values = [speedup[name] for name in names]
+    bars = ax.barh(names, values, color=[KINDS[kinds[name]] for name in names])
+    ax.bar_label(bars, labels=[f"{v:.3g}×" for v in values], padding=3, fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlim(min(0.3, min(values) / 2), max(values) * 4)
+    ax.axvline(1, color=MODEL, linewidth=0.8)
+    ax.axvline(cpus, color=LIMIT, linestyle=":",
+               label=f"effective CPUs = {cpus}:\nthe most parallelism\nalone can give")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for colour in KINDS.values()]
+    ax.legend(handles + ax.get_legend_handles_labels()[0],
+              list(KINDS) + ax.get_legend_handles_labels()[1], fontsize=7, loc="upper left",
+              bbox_to_anchor=(1.01, 1))
+    ax.invert_yaxis()
+    ax.set_xlabel("speedup over the article's code (×, log scale)")
+    ax.set_title(title)
+    return ax
+
+
+# ---- the decision guide ----
+
+@dataclass(frozen=True)
+class Node:
+    """A box of the decision guide: a question, or an answer pointing to notebooks."""
+
+    key: str
+    text: str
+    x: float
+    y: float
+    notebooks: tuple[str, ...] = ()
+
+
+GUIDE_NODES = (
+    Node("start", "Where does the time go?\n(profile first)", 0.50, 0.94),
+    Node("io", "Waiting:\nnetwork, disk, other programs", 0.20, 0.74),
+    Node("cpu", "Computing", 0.72, 0.74),
+    Node("few", "Tens to hundreds of waits:\nthread pool", 0.07, 0.46, ("01", "02", "03")),
+    Node("many", "Thousands of waits:\nasyncio", 0.24, 0.30, ("09",)),
+    Node("programs", "Other programs:\nsubprocess", 0.40, 0.46, ("10",)),
+    Node("repeat", "Same inputs again?\nlru_cache first", 0.55, 0.54, ("07",)),
+    Node("arrays", "Arrays of numbers:\nNumPy, then numba\n(prange, nogil)", 0.74, 0.36,
+         ("08", "12")),
+    Node("objects", "Python objects:\nprocess pool", 0.93, 0.54, ("02", "04", "06")),
+    Node("scale", "One machine is not enough:\nMPI or Dask", 0.80, 0.10, ("11",)),
+)
+GUIDE_EDGES = (
+    ("start", "io", "I/O-bound"), ("start", "cpu", "CPU-bound"),
+    ("io", "few", ""), ("io", "many", ""), ("io", "programs", ""),
+    ("cpu", "repeat", ""), ("cpu", "arrays", "arrays"), ("cpu", "objects", "objects"),
+    ("arrays", "scale", "many machines"), ("objects", "scale", ""),
+)
+
+
+def guide_notebooks() -> set[str]:
+    """Every notebook number the decision guide points to.
+
+    >>> sorted(guide_notebooks())[:3]
+    ['01', '02', '03']
+    """
+    return {number for node in GUIDE_NODES for number in node.notebooks}
+
+
+def decision_guide(*, ax: Axes | None = None,
+                   title: str = "Which tool? Ask what the time goes to, then what the data is"
+                   ) -> Axes:
+    """Draw the decision guide: boxes (questions and answers with notebook numbers) and arrows.
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> len(decision_guide().texts) >= len(GUIDE_NODES)
+    True
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 6.2), layout="constrained")
+    nodes = {node.key: node for node in GUIDE_NODES}
+    for start, end, label in GUIDE_EDGES:
+        a, b = nodes[start], nodes[end]
+        ax.annotate("", xy=(b.x, b.y), xytext=(a.x, a.y),
+                    arrowprops={"arrowstyle": "-|>", "color": OKABE_ITO[7], "lw": 1,
+                                "shrinkA": 22, "shrinkB": 24})
+        if label:
+            ax.text((a.x + b.x) / 2, (a.y + b.y) / 2, label, fontsize=8, ha="center",
+                    va="center", style="italic",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+    for node in GUIDE_NODES:
+        answer = bool(node.notebooks)
+        text = node.text + (f"\n→ notebook {', '.join(node.notebooks)}" if answer else "")
+        ax.text(node.x, node.y, text, ha="center", va="center", fontsize=8.5,
+                weight="normal" if answer else "bold",
+                bbox={"boxstyle": "round,pad=0.4",
+                      "facecolor": OKABE_ITO[4] + "40" if answer else OKABE_ITO[6] + "60",
+                      "edgecolor": OKABE_ITO[0] if answer else OKABE_ITO[7]})
+    ax.set_xlim(-0.06, 1.06)
+    ax.set_ylim(0.0, 1.02)
+    ax.axis("off")
+    ax.set_title(title)
+    return ax
+
+
