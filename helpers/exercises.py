@@ -43,11 +43,16 @@ def _close(got: Any, want: Any, rel_tol: float, abs_tol: float) -> bool:
     return bool(got == want)
 
 
+def _describe(error: BaseException) -> str:
+    """``TimeoutError: …``, or the bare name when the exception carries no text."""
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
 def _call(func: Callable[..., Any], case: tuple) -> tuple[Any, str | None]:
     try:
         return func(*case), None
     except Exception as error:  # the learner's code: report, never crash the cell
-        return None, f"{type(error).__name__}: {error}"
+        return None, _describe(error)
 
 
 def compare_with_reference(
@@ -136,7 +141,7 @@ def check_behaviour(
             try:
                 outcome.append(trial())
             except Exception as error:  # the learner's code: report it
-                outcome.append(f"raised {type(error).__name__}: {error}")
+                outcome.append(f"raised {_describe(error)}")
 
         worker = threading.Thread(target=run, name="exercise-trial", daemon=True)
         worker.start()

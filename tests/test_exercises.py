@@ -90,3 +90,11 @@ def test_check_prediction_within_and_outside_tolerance(capsys):
     assert not passes(check_prediction, 2.0, 1.0, rel_tol=0.1)
     check_prediction(..., 1.0, rel_tol=0.1)
     assert "not filled in" in capsys.readouterr().out
+
+
+def test_an_exception_without_text_is_named(capsys):
+    def times_out() -> None:
+        raise TimeoutError
+
+    check_behaviour(times_out, trials=1)
+    assert "trial 1: raised TimeoutError\n" in capsys.readouterr().out
