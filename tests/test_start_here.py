@@ -66,8 +66,6 @@ def test_every_course_requirement_is_ok_here():
 def test_start_method_check_starts_a_process():
     check = start_here.start_method_check(timeout=60)
     assert check.verdict == "ok" and "pid" in check.advice
-    with pytest.raises(ValueError, match="timeout"):
-        start_here.start_method_check(timeout=0)
 
 
 def test_cpu_check():
