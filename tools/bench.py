@@ -21,7 +21,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from helpers import choosing, gil, kernels, shared_state
+from helpers import choosing, gil, kernels, models, shared_state
 from helpers.machine import effective_cpus, mp_context, start_method
 from helpers.timing import measure
 
@@ -55,7 +55,7 @@ def process_pool_efficiency(cpus: int) -> Row:
     assert got == expected, "the process pool computed different results"
     speedup = sequential / pooled
     return Row(f"process pool on CPU work, {cpus} workers (speedup)", speedup,
-               gil.ideal_speedup(cpus, len(tasks), cpus), "×",
+               models.ideal_speedup(workers=cpus, tasks=len(tasks), cpus=cpus), "×",
                "1.54× (39.7 s → 25.8 s, CPU count not given)")
 
 

@@ -1,0 +1,46 @@
+"""Pin this interpreter to one CPU, then run CPU tasks sequentially and on 2 processes.
+
+The workers report their own CPU time (time.process_time() inside each task), which counts
+under every start method: os.times() would count only children this process reaped, and
+forkserver's workers are the server's children, not ours. Prints one line of JSON.
+"""
+
+import json
+import os
+import threading
+import time
+from multiprocessing.pool import ThreadPool
+
+from helpers import gil
+from helpers.machine import effective_cpus, mp_context
+
+
+def thread_name(_):
+    time.sleep(0.02)
+    return threading.current_thread().name
+
+
+def main():
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # pin to one CPU
+    tasks = [(i, gil.CPU_TERMS) for i in range(6)]
+    start = time.perf_counter()
+    sequential = [gil.burn_cpu_timed(task) for task in tasks]
+    sequential_s = time.perf_counter() - start
+    with mp_context().Pool(2) as pool:
+        pool.map(abs, range(2))  # wait until the workers are up: time the work only
+        start = time.perf_counter()
+        parallel = pool.map_async(gil.burn_cpu_timed, tasks, 1).get(timeout=60)
+        pool_s = time.perf_counter() - start
+    with ThreadPool() as pool:
+        names = set(pool.map(thread_name, range(24), chunksize=1))
+    print(json.dumps({
+        "os.cpu_count()": os.cpu_count(), "effective_cpus()": effective_cpus(),
+        "ThreadPool() threads": len(names),
+        "equal": [v for v, _ in parallel] == [v for v, _ in sequential],
+        "sequential_s": sequential_s, "sequential_cpu_s": sum(c for _, c in sequential),
+        "pool_s": pool_s, "workers_cpu_s": sum(c for _, c in parallel),
+    }))
+
+
+if __name__ == "__main__":
+    main()
