@@ -73,15 +73,13 @@ def spin_until(deadline: float) -> float:
 
 def costly_task(inputs: tuple[int, str]) -> float:
     """The article's ``costly_task``: an I/O-like or a CPU-bound task, chosen by ``task_type``."""
-    if not (isinstance(inputs, tuple) and len(inputs) == 2):
-        raise TypeError(f"expected a (task_number, task_type) tuple, got {inputs!r}")
     task, task_type = inputs
     if task_type == "io_costly":
         wait_io((task, IO_WAIT_SECONDS))
         return 0.0
     if task_type == "cpu_costly":
         return burn_cpu((task, CPU_TERMS))
-    raise ValueError(f"task_type must be 'io_costly' or 'cpu_costly', got {task_type!r}")
+    raise ValueError(f"unknown task_type {task_type!r}: 'io_costly' or 'cpu_costly'")
 
 
 RUN_KINDS = ("sequential", "thread pool", "process pool")

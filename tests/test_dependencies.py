@@ -14,14 +14,15 @@ import yaml
 from helpers.collection import NOTEBOOKS, ROOT
 
 # Import names whose distribution is called something else.
-DISTRIBUTION_OF = {"IPython": "ipython", "ipykernel": "ipykernel"}
+DISTRIBUTION_OF = {"IPython": "ipython", "ipykernel": "ipykernel",
+                   "jupyter_client": "jupyter-client"}
 # Packages installed with the test extras only; never imported by helpers or notebooks.
 TEST_ONLY = {"hypothesis", "nbval", "pytest", "pytest-timeout", "pyyaml", "ruff",
              "jupyter-repo2docker"}
 # conda-forge's lean package for the same PyPI distribution (the full ones pull in pandas,
 # pyarrow, bokeh, Qt or pandoc, which the course never uses).
 CONDA_NAME_OF = {"dask": "dask-core", "matplotlib": "matplotlib-base",
-                 "nbconvert": "nbconvert-core"}
+                 "nbconvert": "nbconvert-core", "jupyter-client": "jupyter_client"}
 
 
 # The same need met by another package on another platform (pyproject uses markers; conda-forge

@@ -62,14 +62,8 @@ def test_costly_task_burns_for_cpu_tasks():
 
 
 def test_costly_task_rejects_an_unknown_task_type():
-    with pytest.raises(ValueError, match="task_type must be"):
+    with pytest.raises(ValueError, match="unknown task_type 'gpu_costly'"):
         gil.costly_task((0, "gpu_costly"))
-
-
-@pytest.mark.parametrize("inputs", [0, [0, "io_costly"], (0,)])
-def test_costly_task_rejects_what_is_not_a_pair(inputs):
-    with pytest.raises(TypeError, match=r"expected a \(task_number, task_type\) tuple"):
-        gil.costly_task(inputs)
 
 
 # ---- run ----
