@@ -43,7 +43,7 @@ lab: $(VENV)/.installed
 test: lint unit
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check helpers tests notebooks tools conftest.py
+	$(BIN)/ruff check helpers tests notebooks tools site conftest.py course_check.py
 
 unit: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

@@ -94,7 +94,7 @@ def imported_modules(source: str) -> set[str]:
 
 
 def third_party(modules: set[str]) -> set[str]:
-    local = {"helpers"}
+    local = {"helpers", "course_check"}
     return {m for m in modules if m not in sys.stdlib_module_names and m not in local}
 
 
