@@ -149,6 +149,9 @@ def test_procs_still_exports_what_notebook_11_and_scaling_use():
 def test_kill_tagged_and_reap_zombies_clean_up():
     tag = f"test_tagged_{os.getpid()}"
     with subprocess.Popen(procs.python_command("import time; time.sleep(10)", tag)):
+        deadline = time.monotonic() + 5  # the child's command line shows once it has exec'd
+        while not leftovers.tagged_processes(tag) and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert len(leftovers.tagged_processes(tag)) == 1
         assert leftovers.kill_tagged(tag) == 1  # killed and waited for (psutil reaps a child)
     assert leftovers.tagged_processes(tag) == [] and leftovers.zombies() == []
