@@ -123,7 +123,9 @@ class RunReport:
 
 
 # Runs in the page: describe every code cell's prompt, stderr outputs, widgets and images.
-_CELLS_JS = (Path(__file__).parent / "inspect_cells.js").read_text(encoding="utf-8")
+INKED_JS = (Path(__file__).parent / "inked.js").read_text(encoding="utf-8")
+_CELLS_JS = (Path(__file__).parent / "inspect_cells.js").read_text(
+    encoding="utf-8").replace("INKED", INKED_JS)
 
 
 def code_cells(notebook: Path) -> list[dict]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
+from jupyterlab_driver import INKED_JS
 
 from helpers.collection import ROOT, binder_url
 
@@ -27,19 +28,8 @@ EXTERNAL_ALLOWED = ("https://mybinder.org/badge_logo.svg",)
 # A word only the last chapters use, to prove search covers the whole course.
 LATE_WORD, LATE_PAGE = "mpiexec", "notebooks/11_scaling_out.html"
 
-_IMAGES_JS = """() => [...document.querySelectorAll('article img, .bd-article img')].map(img => {
-  if (!img.complete || img.naturalWidth === 0) return {src: img.src, inked: 0};
-  const canvas = document.createElement('canvas');
-  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
-  const context = canvas.getContext('2d');
-  context.drawImage(img, 0, 0);
-  const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-  let inked = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    if (data[i + 3] > 0 && (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200)) inked++;
-  }
-  return {src: img.src, inked: inked / (data.length / 4)};
-})"""
+_IMAGES_JS = ("() => [...document.querySelectorAll('article img, .bd-article img')]"
+              f".map(img => ({{src: img.src, inked: ({INKED_JS})(img)}}))")
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
