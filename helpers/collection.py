@@ -6,6 +6,7 @@ After adding a notebook or changing that line, rewrite the links and check them:
 
     python -m helpers.collection --write   # update README and every notebook's navigation line
     python -m helpers.collection --check   # exit 1 if anything is out of date (the tests do this)
+    python -m helpers.collection --renumber 08=09 09=10   # make room for a new chapter 08
 
 >>> "01_gil" in [nb.slug for nb in notebooks()]
 True
@@ -212,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--write", action="store_true", help="rewrite README and navigation")
     action.add_argument("--check", action="store_true", help="exit 1 when anything is stale")
+    action.add_argument("--renumber", nargs="+", metavar="OLD=NEW",
+                        help="move chapters, rewrite every reference, then --write")
     action.add_argument("--starting-processes", action="store_true",
                         help="print the notebooks that start processes, one path per line")
     args = parser.parse_args(argv)
@@ -219,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(str(nb.path.relative_to(ROOT)) for nb in notebooks()
                         if nb.starts_processes))
         return 0
+    if args.renumber:
+        from helpers.renumber import parse_mapping, renumber
+        for line in renumber(parse_mapping(args.renumber), ROOT):
+            print(line)
     stale = out_of_date()
     if args.check:
         for path in stale:

@@ -1,0 +1,64 @@
+"""The renumbering tool: every reference moves, numbers are mapped at once, clashes refused."""
+
+import subprocess
+
+import pytest
+
+from helpers.renumber import moves, parse_mapping, renumber, rewrite
+
+MAPPING = {"01": "02", "02": "03"}
+
+
+def test_rewrite_maps_all_numbers_at_once():
+    stems = {"01_gil", "02_pools", "02_pool_guarded"}
+    text = ("See [01 · GIL](01_gil.ipynb), notebooks 01 and 02, Notebook 02's pools, "
+            "scripts/02_pool_guarded.py, chapters 01–02; 20_000 terms; Python 3.12; 01_x.")
+    assert rewrite(text, MAPPING, stems) == (
+        "See [02 · GIL](02_gil.ipynb), notebooks 02 and 03, Notebook 03's pools, "
+        "scripts/03_pool_guarded.py, chapters 02–03; 20_000 terms; Python 3.12; 01_x.")
+
+
+def test_rewrite_leaves_unmapped_numbers():
+    assert rewrite("notebook 07 and notebook 01", MAPPING, set()) == \
+        "notebook 07 and notebook 02"
+
+
+@pytest.mark.parametrize("pairs, message", [
+    (["1=2"], "two-digit"), (["01-02"], "OLD=NEW"), (["01=02", "01=03"], "mapped twice"),
+    (["01=03", "02=03"], "same number")])
+def test_parse_mapping_refuses_bad_input(pairs, message):
+    with pytest.raises(ValueError, match=message):
+        parse_mapping(pairs)
+
+
+def _repo(tmp_path):
+    (tmp_path / "notebooks" / "scripts").mkdir(parents=True)
+    for name, text in {"notebooks/01_gil.ipynb": '{"see": "notebook 02"}',
+                       "notebooks/02_pools.ipynb": '{"see": "01_gil.ipynb"}',
+                       "notebooks/03_threads.ipynb": "{}",
+                       "notebooks/scripts/02_guard.py": "# notebook 02\n",
+                       "README.md": "[01 · GIL](notebooks/01_gil.ipynb)\n"}.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "."], cwd=tmp_path, check=True)
+    return tmp_path
+
+
+def test_renumber_moves_files_and_rewrites_references(tmp_path):
+    root = _repo(tmp_path)
+    assert [(a.name, b.name) for a, b in moves({"01": "02", "02": "04"}, root / "notebooks")] == [
+        ("01_gil.ipynb", "02_gil.ipynb"), ("02_pools.ipynb", "04_pools.ipynb"),
+        ("02_guard.py", "04_guard.py")]
+    renumber({"01": "02", "02": "04"}, root)
+    assert (root / "notebooks/04_pools.ipynb").read_text() == '{"see": "02_gil.ipynb"}'
+    assert (root / "notebooks/02_gil.ipynb").read_text() == '{"see": "notebook 04"}'
+    assert (root / "notebooks/scripts/04_guard.py").read_text() == "# notebook 04\n"
+    assert (root / "README.md").read_text() == "[02 · GIL](notebooks/02_gil.ipynb)\n"
+    assert not (root / "notebooks/01_gil.ipynb").exists()
+
+
+def test_renumber_refuses_to_overwrite_a_chapter(tmp_path):
+    root = _repo(tmp_path)
+    with pytest.raises(ValueError, match="03_threads"):
+        renumber({"02": "03"}, root)
+    assert (root / "notebooks/02_pools.ipynb").exists()
