@@ -3,8 +3,8 @@
 A new chapter placed between two others shifts the numbers after it. Doing that by hand misses
 references, so ``python -m helpers.collection --renumber 01=02 02=03 …`` does it in one pass:
 it renames ``notebooks/NN_slug.ipynb`` and ``notebooks/scripts/NN_name.py`` with ``git mv``, and
-rewrites, in every tracked text file, the file stems (``08_numba``), link texts
-(``[08 · numba]``) and prose (``notebook 08``, ``notebooks 01 and 02``). All numbers are mapped
+rewrites, in every tracked text file, the file stems (``08_numba``), titles and link texts
+(``# 08 · numba``, ``[08 · numba]``) and prose (``notebook 08``, ``notebooks 01 and 02``). All numbers are mapped
 at once, so ``01=02 02=03`` never turns 01 into 03. Run ``--write`` afterwards for the
 navigation lines and tables.
 """
@@ -20,7 +20,7 @@ TEXT_SUFFIXES = {".py", ".md", ".ipynb", ".toml", ".yml", ".yaml", ".cfg", ".txt
 PROSE = re.compile(
     r"\b(?P<word>[Nn]otebooks?|[Cc]hapters?)(?P<gap>\s+)"
     r"(?P<numbers>\d\d(?:(?:,\s+and\s+|,\s*|\s+and\s+|\s*[–-]\s*|\s+or\s+)\d\d)*)\b")
-LINK_TEXT = re.compile(r"\[(\d\d) · ")
+HEADING = re.compile(r"(?<![\d.])(\d\d) · ")  # "# 01 · Title", "[01 · Title](…)"
 NUMBER = re.compile(r"\d\d")
 
 
@@ -59,7 +59,7 @@ def rewrite(text: str, mapping: Mapping[str, str], stems: set[str]) -> str:
     if stems:
         stem_pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(stems))) + r")\b")
         text = stem_pattern.sub(lambda m: renumber(m.group(1)[:2]) + m.group(1)[2:], text)
-    text = LINK_TEXT.sub(lambda m: f"[{renumber(m.group(1))} · ", text)
+    text = HEADING.sub(lambda m: f"{renumber(m.group(1))} · ", text)
     return PROSE.sub(lambda m: m.group("word") + m.group("gap")
                      + NUMBER.sub(lambda n: renumber(n.group()), m.group("numbers")), text)
 

@@ -11,10 +11,10 @@ MAPPING = {"01": "02", "02": "03"}
 
 def test_rewrite_maps_all_numbers_at_once():
     stems = {"01_gil", "02_pools", "02_pool_guarded"}
-    text = ("See [01 · GIL](01_gil.ipynb), notebooks 01 and 02, Notebook 02's pools, "
+    text = ("# 02 · Pools\nSee [01 · GIL](01_gil.ipynb), notebooks 01 and 02, Notebook 02's pools, "
             "scripts/02_pool_guarded.py, chapters 01–02; 20_000 terms; Python 3.12; 01_x.")
     assert rewrite(text, MAPPING, stems) == (
-        "See [02 · GIL](02_gil.ipynb), notebooks 02 and 03, Notebook 03's pools, "
+        "# 03 · Pools\nSee [02 · GIL](02_gil.ipynb), notebooks 02 and 03, Notebook 03's pools, "
         "scripts/03_pool_guarded.py, chapters 02–03; 20_000 terms; Python 3.12; 01_x.")
 
 
