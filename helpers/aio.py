@@ -1,4 +1,4 @@
-"""What notebook 09 cannot write in a cell: a process-pool worker, the heartbeat that measures
+"""What notebook 12 cannot write in a cell: a process-pool worker, the heartbeat that measures
 a frozen loop, and the cases of its exercises.
 
 The coroutines the chapter teaches live in the notebook. :func:`cpu_work` runs in a process

@@ -1,4 +1,4 @@
-"""Notebook 09's two figures: results as the caller receives them, and requests in flight.
+"""Notebook 12's two figures: results as the caller receives them, and requests in flight.
 
 >>> import matplotlib
 >>> matplotlib.use("Agg")

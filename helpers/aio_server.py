@@ -1,4 +1,4 @@
-"""A local TCP server with adjustable latency, and one request to it, for notebook 09.
+"""A local TCP server with adjustable latency, and one request to it, for notebook 12.
 
 It stands in for a remote web service: real sockets, a set latency, no network needed. It runs
 on its own event loop in a background thread, so clients in the notebook's loop, in threads or

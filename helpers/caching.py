@@ -1,4 +1,4 @@
-"""What notebook 07's process pool runs: a cached function and a worker that reports on it.
+"""What notebook 08's process pool runs: a cached function and a worker that reports on it.
 
 Under ``spawn`` and ``forkserver`` a pool's workers cannot load a function defined in a
 notebook, so these live here; the caches the notebook teaches are written in its cells.

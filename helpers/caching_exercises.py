@@ -1,4 +1,4 @@
-"""Notebook 07's exercises: reference answers and the trial ``helpers.exercises`` runs.
+"""Notebook 08's exercises: reference answers and the trial ``helpers.exercises`` runs.
 
 No checker loop lives here: ``choose_labels`` and ``check_behaviour`` do the checking.
 """

@@ -1,4 +1,4 @@
-"""The capstone (notebook 12): the same input for every variant, and what its workers import.
+"""The capstone (notebook 15): the same input for every variant, and what its workers import.
 
 The task is the article's ``costly_task`` (``helpers.gil.burn_cpu``: the sum of ``log(i + 1)``
 and ``i ** 1.1`` over ``terms`` integers). The notebook's cells hold the numba kernels and the
@@ -97,11 +97,11 @@ def interpreter_features() -> InterpreterFeatures:
 
 #: Exercise 1: situations and the notebook the decision guide points to.
 SITUATIONS = {
-    "fetch 5 000 web pages": "09",
-    "a loop with branches over a 10-million-element float array": "08",
-    "parse 200 JSON files already in memory into dicts": "02",
-    "the same slow pure function, called again and again with 20 distinct inputs": "07",
-    "a simulation that needs 500 cores": "11",
+    "fetch 5 000 web pages": "12",
+    "a loop with branches over a 10-million-element float array": "10",
+    "parse 200 JSON files already in memory into dicts": "03",
+    "the same slow pure function, called again and again with 20 distinct inputs": "08",
+    "a simulation that needs 500 cores": "14",
 }
 SITUATION_WHY = {
     "fetch 5 000 web pages": "thousands of waits: asyncio",

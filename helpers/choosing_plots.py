@@ -1,4 +1,4 @@
-"""Notebook 12's figures: the speedup chart and the decision guide (kept apart from the
+"""Notebook 15's figures: the speedup chart and the decision guide (kept apart from the
 workers' module, so a pool worker never imports matplotlib)."""
 
 from __future__ import annotations
@@ -63,14 +63,14 @@ GUIDE_NODES = (
     Node("start", "Where does the time go?\n(profile first)", 0.50, 0.94),
     Node("io", "Waiting:\nnetwork, disk, other programs", 0.20, 0.74),
     Node("cpu", "Computing", 0.72, 0.74),
-    Node("few", "Tens to hundreds of waits:\nthread pool", 0.07, 0.46, ("01", "02", "03")),
-    Node("many", "Thousands of waits:\nasyncio", 0.24, 0.30, ("09",)),
-    Node("programs", "Other programs:\nsubprocess", 0.40, 0.46, ("10",)),
-    Node("repeat", "Same inputs again?\nlru_cache first", 0.55, 0.54, ("07",)),
+    Node("few", "Tens to hundreds of waits:\nthread pool", 0.07, 0.46, ("02", "03", "04")),
+    Node("many", "Thousands of waits:\nasyncio", 0.24, 0.30, ("12",)),
+    Node("programs", "Other programs:\nsubprocess", 0.40, 0.46, ("13",)),
+    Node("repeat", "Same inputs again?\nlru_cache first", 0.55, 0.54, ("08",)),
     Node("arrays", "Arrays of numbers:\nNumPy, then numba\n(prange, nogil)", 0.74, 0.36,
-         ("08", "12")),
-    Node("objects", "Python objects:\nprocess pool", 0.93, 0.54, ("02", "04", "06")),
-    Node("scale", "One machine is not enough:\nMPI or Dask", 0.80, 0.10, ("11",)),
+         ("10", "15")),
+    Node("objects", "Python objects:\nprocess pool", 0.93, 0.54, ("03", "05", "07")),
+    Node("scale", "One machine is not enough:\nMPI or Dask", 0.80, 0.10, ("14",)),
 )
 GUIDE_EDGES = (
     ("start", "io", "I/O-bound"), ("start", "cpu", "CPU-bound"),
@@ -84,7 +84,7 @@ def guide_notebooks() -> set[str]:
     """Every notebook number the decision guide points to.
 
     >>> sorted(guide_notebooks())[:3]
-    ['01', '02', '03']
+    ['02', '03', '04']
     """
     return {number for node in GUIDE_NODES for number in node.notebooks}
 

@@ -6,9 +6,9 @@ After adding a notebook or changing that line, rewrite the links and check them:
 
     python -m helpers.collection --write   # update README and every notebook's navigation line
     python -m helpers.collection --check   # exit 1 if anything is out of date (the tests do this)
-    python -m helpers.collection --renumber 08=09 09=10   # make room for a new chapter 08
+    python -m helpers.collection --renumber 08=09 09=10   # make room for a new chapter 10
 
->>> "01_gil" in [nb.slug for nb in notebooks()]
+>>> "02_gil" in [nb.slug for nb in notebooks()]
 True
 """
 
@@ -73,11 +73,11 @@ def course_settings(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]
 def binder_url(notebook: str | None = None) -> str:
     """Binder address that opens JupyterLab on the notebooks folder, or on one notebook.
 
-    >>> binder_url("01_gil.ipynb").endswith("?urlpath=lab/tree/notebooks/01_gil.ipynb")
+    >>> binder_url("02_gil.ipynb").endswith("?urlpath=lab/tree/notebooks/02_gil.ipynb")
     True
     """
     if notebook is not None and not NAME_PATTERN.match(notebook):
-        raise ValueError(f"expected a notebook file name like '01_gil.ipynb', got {notebook!r}")
+        raise ValueError(f"expected a notebook file name like '02_gil.ipynb', got {notebook!r}")
     settings = course_settings()
     target = "notebooks" if notebook is None else f"notebooks/{notebook}"
     return (f"https://mybinder.org/v2/gh/{settings['repository']}/{settings['ref']}"

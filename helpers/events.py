@@ -1,4 +1,4 @@
-"""Exercise material for notebook 05 (coordinating threads): accounts and the trials
+"""Exercise material for notebook 06 (coordinating threads): accounts and the trials
 that ``helpers.exercises.check_behaviour`` runs the learner's code through.
 
 The threads, locks and events being taught are written in the notebook's cells; this module

@@ -1,4 +1,4 @@
-"""Workers and the instrumented runner for notebook 01 (threads, processes and the GIL).
+"""Workers and the instrumented runner for notebook 02 (threads, processes and the GIL).
 
 Pool workers must be importable by child processes under every start method, so they live
 here; the notebook shows them and writes the orchestration around the pools in its cells.

@@ -1,4 +1,4 @@
-"""What notebook 08 cannot keep in its cells: kernels a child process or ``tools/bench.py``
+"""What notebook 10 cannot keep in its cells: kernels a child process or ``tools/bench.py``
 imports, and the reference answers of its exercises.
 
 The kernels the notebook *teaches* (``@njit`` loops, ``fastmath``, ``prange``, ``nogil``,

@@ -1,6 +1,6 @@
 """What a program left behind: live descendants, zombies, orphans found by a tag.
 
-Notebooks 10 and 11 end by checking that nothing they started is still alive or unreaped.
+Notebooks 13 and 14 end by checking that nothing they started is still alive or unreaped.
 
 >>> is_running(os.getpid())
 True

@@ -1,4 +1,4 @@
-"""The record of a producer–consumer run (notebook 04), and the small pieces every pipeline
+"""The record of a producer–consumer run (notebook 05), and the small pieces every pipeline
 shares: the STOP sentinel, how items are split, the delays, the work, ``join`` with a timeout.
 
 The pipelines themselves (threads, asyncio, the orchestration of processes) are written in the

@@ -1,4 +1,4 @@
-"""Notebook 04's exercises: the cases and reference answers; the checking itself is
+"""Notebook 05's exercises: the cases and reference answers; the checking itself is
 :mod:`helpers.exercises` (``check_behaviour``, ``choose_labels``, ``check_prediction``).
 """
 

@@ -1,4 +1,4 @@
-"""Notebook 04's figure: a pipeline's timeline above its queue length, on one time axis.
+"""Notebook 05's figure: a pipeline's timeline above its queue length, on one time axis.
 
 Kept apart from :mod:`helpers.pipeline_workers`, so no child process imports matplotlib.
 """

@@ -1,4 +1,4 @@
-"""Process targets of notebook 04's pipeline: a child process must import them (under spawn and
+"""Process targets of notebook 05's pipeline: a child process must import them (under spawn and
 forkserver it cannot load a function defined in a notebook). No matplotlib here.
 
 A child cannot append to the parent's log, so each worker *reports* what it did on a second

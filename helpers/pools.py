@@ -1,7 +1,7 @@
-"""The workers of notebook 02: what its process pools run, importable under every start method.
+"""The workers of notebook 03: what its process pools run, importable under every start method.
 
 A spawned or forkserver worker cannot load a function defined in a notebook, so every function
-a pool of notebook 02 runs lives here. They stay lean (no argument checks): the notebook's cells
+a pool of notebook 03 runs lives here. They stay lean (no argument checks): the notebook's cells
 hold the orchestration around them. Doctests are in ``tests/test_pools.py``.
 """
 

@@ -1,4 +1,4 @@
-"""Reading notebook 02's measurements: when results arrived, and where a process pool pays.
+"""Reading notebook 03's measurements: when results arrived, and where a process pool pays.
 
 The pools run in the notebook's cells; this module only turns what they recorded into a
 figure or a number. It imports matplotlib, so no worker imports it.

@@ -1,4 +1,4 @@
-"""Reference answers and cases for notebook 02's exercises (checked by ``helpers.exercises``)."""
+"""Reference answers and cases for notebook 03's exercises (checked by ``helpers.exercises``)."""
 
 from __future__ import annotations
 

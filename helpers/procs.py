@@ -1,8 +1,8 @@
 """Programs to run, and running one with a timeout that kills its whole process group.
 
-Notebook 10 runs small Python programs (``python -c ...``) as its "external commands", so it
+Notebook 13 runs small Python programs (``python -c ...``) as its "external commands", so it
 behaves the same on Linux, macOS and Windows; the subprocess calls it teaches are written in
-its cells. :func:`run_group` is the course's one safe runner (notebook 11 starts ``mpiexec``
+its cells. :func:`run_group` is the course's one safe runner (notebook 14 starts ``mpiexec``
 with it). Nothing here uses a shell.
 
 >>> result = run_group(python_command("print(6 * 7)"), timeout=30)
@@ -24,7 +24,7 @@ from typing import Any
 
 import psutil
 
-from helpers.leftovers import (  # noqa: F401 - re-exported: notebooks 10 and 11 read them here
+from helpers.leftovers import (  # noqa: F401 - re-exported: notebooks 13 and 14 read them here
     INTERPRETER_HELPERS,
     is_running,
     kill_tagged,

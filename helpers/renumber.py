@@ -4,9 +4,9 @@ A new chapter placed between two others shifts the numbers after it. Doing that 
 references, so ``python -m helpers.collection --renumber 01=02 02=03 …`` does it in one pass:
 it renames ``notebooks/NN_slug.ipynb`` and ``notebooks/scripts/NN_name.py`` with ``git mv``, and
 rewrites, in every tracked text file, the file stems (``08_numba``), titles and link texts
-(``# 08 · numba``, ``[08 · numba]``) and prose (``notebook 08``, ``notebooks 01 and 02``). All numbers are mapped
-at once, so ``01=02 02=03`` never turns 01 into 03. Run ``--write`` afterwards for the
-navigation lines and tables.
+(``# 08 · numba``, ``[08 · numba]``) and prose (``notebook 08``, ``notebooks 01 and 02``).
+All numbers are mapped at once, so ``01=02 02=03`` never turns 01 into 03. Numbers held as
+data (``"08"`` in a tuple) are not references it can recognise: grep for them afterwards.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ PROSE = re.compile(
     r"(?P<numbers>\d\d(?:(?:,\s+and\s+|,\s*|\s+and\s+|\s*[–-]\s*|\s+or\s+)\d\d)*)\b")
 HEADING = re.compile(r"(?<![\d.])(\d\d) · ")  # "# 01 · Title", "[01 · Title](…)"
 NUMBER = re.compile(r"\d\d")
+#: The tool and its tests quote example numbers; they never refer to the course's chapters.
+OWN_FILES = {"helpers/renumber.py", "tests/test_renumber.py"}
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -67,8 +69,8 @@ def rewrite(text: str, mapping: Mapping[str, str], stems: set[str]) -> str:
 def tracked_text_files(root: Path) -> list[Path]:
     listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, check=True,
                             capture_output=True, text=True).stdout.split("\0")
-    return [root / name for name in listed
-            if name and (Path(name).suffix in TEXT_SUFFIXES or Path(name).name == "Makefile")]
+    return [root / name for name in listed if name and name not in OWN_FILES
+            and (Path(name).suffix in TEXT_SUFFIXES or Path(name).name == "Makefile")]
 
 
 def renumber(mapping: Mapping[str, str], root: Path) -> list[str]:

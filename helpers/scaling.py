@@ -1,4 +1,4 @@
-"""Beyond one machine (notebook 11): launch MPI programs, and the tasks Dask and pools run.
+"""Beyond one machine (notebook 14): launch MPI programs, and the tasks Dask and pools run.
 
 The notebook's cells hold the Dask and pool code and ``notebooks/scripts/11_*.py`` the mpi4py
 programs; this module keeps what a worker must import (``noop``, ``spin``), the launcher that

@@ -1,4 +1,4 @@
-"""What notebook 06's child processes run: Process targets, pool workers and initializers.
+"""What notebook 07's child processes run: Process targets, pool workers and initializers.
 
 Under ``spawn`` and ``forkserver`` a child cannot load a function defined in a notebook, so
 these few live here; everything the notebook teaches around them is written in its cells.

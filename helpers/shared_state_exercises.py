@@ -1,4 +1,4 @@
-"""Notebook 06's exercises: the reference answers and the trials ``helpers.exercises`` runs.
+"""Notebook 07's exercises: the reference answers and the trials ``helpers.exercises`` runs.
 
 No checker loop lives here: ``choose_labels``, ``check_behaviour`` and ``check_prediction``
 do the checking and the feedback.

@@ -38,14 +38,15 @@ _MARKS = {"ok": "✔ ok", "warning": "⚠ warning", "problem": "✘ problem"}
 #: Distribution name -> import name, where they differ.
 IMPORT_NAMES: dict[str, str | None] = {
     "ipython": "IPython",
-    # MPI libraries ship programs (mpiexec) and shared libraries, no Python module.
-    "mpich": None, "impi-rt": None,
+    # MPI libraries ship programs (mpiexec) and shared libraries, no Python module; py-spy
+    # is a program too (notebook 01 runs it from outside the process it records).
+    "mpich": None, "impi-rt": None, "py-spy": None,
 }
 #: Suggested orders through the course (notebook numbers).
 PATHS = {
-    "90-minute class": ("00", "01", "12"),
+    "90-minute class": ("00", "02", "15"),
     "full day (about 6 hours with breaks)": (
-        "00", "01", "02", "03", "05", "07", "08", "09", "12"),
+        "00", "02", "03", "04", "06", "08", "10", "12", "15"),
     "self-study, in order": tuple(f"{n:02d}" for n in range(13)),
 }
 
@@ -169,13 +170,13 @@ def cpu_check(facts: MachineFacts) -> Check:
 
 
 #: The script notebook 00 runs to learn numba's threading layer (in a fresh interpreter, so the
-#: kernel never starts numba's thread pool; see notebook 12 for why that matters).
+#: kernel never starts numba's thread pool; see notebook 15 for why that matters).
 #: The probe itself is ``notebooks/scripts/00_numba_probe.py``; it prints one line of JSON.
 _LAYER_ADVICE = {
     "tbb": "Intel TBB: safe with threads and with fork.",
     "omp": "OpenMP: fine on its own, but after a parallel call a fork()ed child that uses "
            "numba can abort (GNU OpenMP is not fork-safe): start process pools first, or use "
-           "spawn/forkserver (notebook 12).",
+           "spawn/forkserver (notebook 15).",
     "workqueue": "numba's built-in layer: works, but two threads calling parallel functions "
                  "at once abort the process; `pip install tbb` gives a thread-safe layer.",
 }

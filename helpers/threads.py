@@ -1,4 +1,4 @@
-"""What notebook 03 (the life of a thread) cannot keep in its cells.
+"""What notebook 04 (the life of a thread) cannot keep in its cells.
 
 A ``multiprocessing.Process`` target must be importable by the child under every start method,
 so :func:`append_and_report` lives here. The rest is exercise material: reference answers and

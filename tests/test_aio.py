@@ -302,7 +302,7 @@ def _run(python, script):
 def test_as_completed_script_checks_the_branch_of_each_python(python):
     if not Path(python).exists():
         pytest.skip(f"{python} is not installed")
-    done = _run(python, "09_as_completed.py")
+    done = _run(python, "12_as_completed.py")
     assert done.returncode == 0, done.stderr
     version = subprocess.run([python, "-c", "import sys; print(sys.version_info >= (3, 13))"],
                              capture_output=True, text=True, timeout=30).stdout.strip()

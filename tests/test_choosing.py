@@ -93,7 +93,7 @@ def test_interpreter_features_match_this_interpreter():
 
 @pytest.mark.skipif(sys.version_info >= (3, 14), reason="runs the real comparison instead")
 def test_subinterpreter_script_says_so_before_3_14():
-    result = run_script(SCRIPTS / "12_subinterpreters.py", timeout=60, args=("2", "2", "100"))
+    result = run_script(SCRIPTS / "15_subinterpreters.py", timeout=60, args=("2", "2", "100"))
     assert result.returncode == 0 and json.loads(result.stdout) == {"available": False}
 
 

@@ -126,7 +126,7 @@ def test_navigation_points_to_neighbours():
 
 
 def test_binder_url_rejects_a_bad_name():
-    with pytest.raises(ValueError, match=r"NN_slug|01_gil"):
+    with pytest.raises(ValueError, match=r"NN_slug|02_gil"):
         collection.binder_url("gil.ipynb")
 
 

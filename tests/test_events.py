@@ -1,4 +1,4 @@
-"""Unit tests of helpers.events: the accounts and trials behind notebook 05's exercises."""
+"""Unit tests of helpers.events: the accounts and trials behind notebook 06's exercises."""
 
 import threading
 import time

@@ -1,4 +1,4 @@
-"""Tests of notebook 04's exercise cases: the repaired consumer passes the behaviour check,
+"""Tests of notebook 05's exercise cases: the repaired consumer passes the behaviour check,
 every broken one is caught (without hanging), and the queue choices are complete."""
 
 import contextlib

@@ -1,4 +1,4 @@
-"""Tests of notebook 02's helpers: the workers (pools), the analysis and the exercise cases."""
+"""Tests of notebook 03's helpers: the workers (pools), the analysis and the exercise cases."""
 
 from __future__ import annotations
 

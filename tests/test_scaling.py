@@ -1,4 +1,4 @@
-"""Unit tests of helpers.scaling: mpiexec for real, the scripts of notebook 11, a Dask cluster,
+"""Unit tests of helpers.scaling: mpiexec for real, the scripts of notebook 14, a Dask cluster,
 the workers' tasks and the exercises' references."""
 
 import json
@@ -83,13 +83,13 @@ SCRIPTS = Path(__file__).resolve().parents[1] / "notebooks" / "scripts"
 
 
 def test_the_notebooks_mpi_scripts_run():
-    hello = json.loads(scaling.run_mpi(SCRIPTS / "11_hello.py", timeout=60).stdout)
+    hello = json.loads(scaling.run_mpi(SCRIPTS / "14_hello.py", timeout=60).stdout)
     assert [r["rank"] for r in hello["ranks"]] == [0, 1] and tuple(hello["standard"]) > (2, 2)
-    reduce = json.loads(scaling.run_mpi(SCRIPTS / "11_reduce.py", timeout=60,
+    reduce = json.loads(scaling.run_mpi(SCRIPTS / "14_reduce.py", timeout=60,
                                         args=("4",)).stdout)
     assert math.isclose(reduce["total"], sum(costly_task((t, "cpu_costly")) for t in range(4)),
                         rel_tol=1e-12)
-    trip = json.loads(scaling.run_mpi(SCRIPTS / "11_pingpong.py", timeout=60).stdout)
+    trip = json.loads(scaling.run_mpi(SCRIPTS / "14_pingpong.py", timeout=60).stdout)
     assert 0 < trip["round_trip"] < 0.1
 
 

@@ -1,4 +1,4 @@
-"""Unit tests of helpers.threads: the process target and exercise material of notebook 03."""
+"""Unit tests of helpers.threads: the process target and exercise material of notebook 04."""
 
 import queue
 import threading
@@ -87,9 +87,9 @@ def test_exit_cases_use_the_three_outcomes():
 
 @pytest.mark.timeout(60)
 def test_the_atexit_stop_script_hangs_and_the_daemon_script_is_cut_off():
-    hung = run_script(SCRIPTS / "03_atexit_stop.py", timeout=2)
+    hung = run_script(SCRIPTS / "04_atexit_stop.py", timeout=2)
     assert hung.timed_out and "end of script" in hung.stdout
-    daemon = run_script(SCRIPTS / "03_daemon_exit.py", args=("daemon",), timeout=20)
+    daemon = run_script(SCRIPTS / "04_daemon_exit.py", args=("daemon",), timeout=20)
     assert daemon.ok and "finally block ran" not in daemon.stdout
-    normal = run_script(SCRIPTS / "03_daemon_exit.py", args=("normal",), timeout=20)
+    normal = run_script(SCRIPTS / "04_daemon_exit.py", args=("normal",), timeout=20)
     assert normal.ok and normal.stdout.count("worker: step") == 10

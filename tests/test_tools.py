@@ -41,11 +41,11 @@ def test_site_links_in_outputs_point_at_pages(tmp_path):
         from build_site import link_outputs
     finally:
         sys.path.remove(str(TOOLS))
-    (tmp_path / "01_gil.html").write_text("")
+    (tmp_path / "02_gil.html").write_text("")
     page = tmp_path / "00_start_here.html"
-    page.write_text('<a href="01_gil.ipynb#setup">a</a> <a href="02_pools.ipynb">b</a> '
+    page.write_text('<a href="02_gil.ipynb#setup">a</a> <a href="03_pools.ipynb">b</a> '
                     '<a href="../_sources/x.ipynb">c</a> <a href="https://x.org/y.ipynb">d</a>')
     assert link_outputs(tmp_path) == 1
-    assert page.read_text() == ('<a href="01_gil.html#setup">a</a> <a href="02_pools.ipynb">b</a> '
+    assert page.read_text() == ('<a href="02_gil.html#setup">a</a> <a href="03_pools.ipynb">b</a> '
                                 '<a href="../_sources/x.ipynb">c</a> '
                                 '<a href="https://x.org/y.ipynb">d</a>')

@@ -5,7 +5,7 @@
 1. Execute each notebook once (``nbclient``, as the tests do) with ``COURSE_STATIC_SITE=1``,
    into ``build/executed/``; a notebook whose source has not changed since is not run again.
 2. Stage README.md, the licence and contributing pages and the executed notebooks in the
-   repository's own layout, so every relative link (``notebooks/01_gil.ipynb``,
+   repository's own layout, so every relative link (``notebooks/02_gil.ipynb``,
    ``../README.md``) resolves, and render them with Sphinx (``site/conf.py``).
 """
 

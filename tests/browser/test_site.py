@@ -26,7 +26,7 @@ PAGES = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
 # closed here, so it fails to load in this test; it is a badge, not a figure).
 EXTERNAL_ALLOWED = ("https://mybinder.org/badge_logo.svg",)
 # A word only the last chapters use, to prove search covers the whole course.
-LATE_WORD, LATE_PAGE = "mpiexec", "notebooks/11_scaling_out.html"
+LATE_WORD, LATE_PAGE = "mpiexec", "notebooks/14_scaling_out.html"
 
 _IMAGES_JS = ("() => [...document.querySelectorAll('article img, .bd-article img')]"
               f".map(img => ({{src: img.src, inked: ({INKED_JS})(img)}}))")

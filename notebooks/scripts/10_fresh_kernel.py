@@ -1,6 +1,6 @@
 """Run a notebook cell's text in a fresh Jupyter kernel; report a cached function's cache stats.
 
-    python 08_fresh_kernel.py CELL_FILE FUNCTION_NAME
+    python 10_fresh_kernel.py CELL_FILE FUNCTION_NAME
 
 A kernel, not a plain interpreter: numba caches a cell's function through IPython's cache
 locator, keyed by the cell's text, so only the same text in a kernel finds that cache.

@@ -2,7 +2,7 @@
 
 Each subinterpreter has its own GIL, so pure-Python work runs on several cores in one
 process. The work is sent as source text: NumPy and numba cannot load in a subinterpreter.
-Usage: 12_subinterpreters.py TASKS WORKERS TERMS; prints one line of JSON.
+Usage: 15_subinterpreters.py TASKS WORKERS TERMS; prints one line of JSON.
 """
 import importlib.util
 import json
