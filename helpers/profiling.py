@@ -133,8 +133,15 @@ class SpyRun:
         return bool(self.stacks) and not self.message
 
 
+#: Names another py-spy, e.g. a stand-in that fails, to run the notebook's no-permission path.
+PY_SPY_VARIABLE = "COURSE_PY_SPY"
+
+
 def py_spy_executable() -> str | None:
-    """py-spy next to this interpreter (a venv's ``bin``), else on ``PATH``, else None."""
+    """``$COURSE_PY_SPY`` if set; py-spy next to this interpreter (a venv's ``bin``), else on
+    ``PATH``; else None."""
+    if os.environ.get(PY_SPY_VARIABLE):
+        return os.environ[PY_SPY_VARIABLE]
     beside = Path(sys.executable).with_name("py-spy")
     return str(beside) if beside.is_file() else shutil.which("py-spy")
 

@@ -126,3 +126,11 @@ def test_real_py_spy_records_the_script_or_explains(tmp_path: Path):
         assert profiling.share_of(run.stacks, "crunch") > 0.1
     else:
         assert "py-spy" in run.message
+
+
+def test_the_variable_names_another_py_spy(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv(profiling.PY_SPY_VARIABLE, "/somewhere/py-spy")
+    assert profiling.py_spy_executable() == "/somewhere/py-spy"
+    monkeypatch.delenv(profiling.PY_SPY_VARIABLE)
+    found = profiling.py_spy_executable()
+    assert found is None or Path(found).name.startswith("py-spy")
