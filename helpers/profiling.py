@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.scripts import PLAIN_OUTPUT, _kill_group, _new_process_group
+from helpers.scripts import PLAIN_OUTPUT, kill_group, new_process_group
 from helpers.validate import number, whole_number
 
 Stacks = dict[tuple[str, ...], float]
@@ -165,11 +165,11 @@ def record(script: Path, output: Path, *, options: Sequence[str] = (), rate: int
                "--nonblocking", *options, "--", sys.executable, str(script))
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                stdin=subprocess.DEVNULL, text=True,
-                               env={**os.environ, **PLAIN_OUTPUT}, **_new_process_group())
+                               env={**os.environ, **PLAIN_OUTPUT}, **new_process_group())
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(process)  # py-spy and the program it started
+        kill_group(process)  # py-spy and the program it started
         process.communicate(timeout=10)
         return SpyRun(message=f"py-spy was stopped after {timeout:g} s", command=command)
     said = (stdout + stderr).strip()

@@ -99,25 +99,27 @@ def run_script(
             text=True,
             cwd=folder,
             env={**os.environ, **PLAIN_OUTPUT, **(env or {})},
-            **_new_process_group(),
+            **new_process_group(),
         )
         try:
             stdout, stderr = process.communicate(timeout=timeout)
             timed_out = False
         except subprocess.TimeoutExpired:
-            _kill_group(process)
+            kill_group(process)
             stdout, stderr = process.communicate(timeout=10)
             timed_out = True
     return ScriptResult(stdout, stderr, None if timed_out else process.returncode, timed_out)
 
 
-def _new_process_group() -> dict:
+def new_process_group() -> dict:
+    """Popen arguments that start a child in a group of its own, so kill_group ends it all."""
     if sys.platform == "win32":
         return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
     return {"start_new_session": True}
 
 
-def _kill_group(process: subprocess.Popen) -> None:
+def kill_group(process: subprocess.Popen) -> None:
+    """Kill a child started with new_process_group() and everything it started."""
     if sys.platform == "win32":
         subprocess.run(["taskkill", "/F", "/T", "/PID", str(process.pid)],
                        capture_output=True, check=False)

@@ -44,7 +44,7 @@ IMPORT_NAMES: dict[str, str | None] = {
 }
 #: Suggested orders through the course (notebook numbers).
 PATHS = {
-    "90-minute class": ("00", "01", "02", "15"),
+    "90-minute class": ("00", "02", "15"),
     "full day (about 6 hours with breaks)": (
         "00", "01", "02", "03", "04", "06", "08", "09", "10", "11", "12", "15"),
     "self-study, in order": tuple(f"{n:02d}" for n in range(16)),
