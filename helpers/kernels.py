@@ -48,6 +48,45 @@ def sum_f_numpy(a: np.ndarray) -> float:
     return float(np.sum(np.sqrt(a) * np.sin(a)))
 
 
+# ---- the capstone's task (notebook 15) at the machine's limit, for tools/bench.py ----------
+
+
+def capstone_sum_python(n):
+    """The article's task compiled: the sum of ``log(i + 1) + i ** 1.1`` for ``i < n``."""
+    total = 0.0
+    for i in prange(n):
+        total += math.log(i + 1.0) + i**1.1
+    return total
+
+
+#: One core, strict order; one core, ``fastmath`` (reassociated); every core, ``fastmath``.
+capstone_sum = njit(capstone_sum_python)
+capstone_sum_fastmath = njit(fastmath=True)(capstone_sum_python)
+capstone_sum_parallel = njit(parallel=True, fastmath=True)(capstone_sum_python)
+
+
+def capstone_numpy(start: int, stop: int) -> float:
+    """The task's terms ``start <= i < stop`` on whole NumPy arrays (the ufuncs release the GIL)."""
+    i = np.arange(start, stop, dtype=np.float64)
+    return float(np.log1p(i).sum() + np.power(i, 1.1).sum())
+
+
+def split(n: int, parts: int) -> list[tuple[int, int]]:
+    """``range(n)`` cut into ``parts`` contiguous ``(start, stop)`` pieces of near-equal size.
+
+    >>> split(10, 3)
+    [(0, 4), (4, 7), (7, 10)]
+    """
+    bounds = [n * k // parts for k in range(parts + 1)]
+    return [(bounds[k], bounds[k + 1]) for k in range(parts) if bounds[k] < bounds[k + 1]] \
+        or [(0, 0)]
+
+
+def capstone_numpy_split(n: int, pool, parts: int) -> float:
+    """One task on whole arrays, its range cut in ``parts`` pieces run on a thread ``pool``."""
+    return sum(pool.map(lambda piece: capstone_numpy(*piece), split(n, parts)))
+
+
 # ---- exercise 1: repair a racy parallel histogram ------------------------------------------
 
 
