@@ -163,12 +163,13 @@ def capstone_share_of_limit(cpus: int) -> Row:
                    kernels.capstone_sum_parallel):
         kernel(10)  # compile outside the timing
     one_core = {
-        "NumPy whole arrays": lambda: [kernels.capstone_numpy(0, n) for _ in range(count)],
+        "NumPy pieces in turn": lambda: [kernels.capstone_numpy_split(n, map, cpus)
+                                         for _ in range(count)],
         "numba serial": lambda: [kernels.capstone_sum(n) for _ in range(count)],
         "numba fastmath": lambda: [kernels.capstone_sum_fastmath(n) for _ in range(count)],
     }
     every_core = {
-        "NumPy halves on threads": lambda: [kernels.capstone_numpy_split(n, pool, cpus)
+        "NumPy pieces on threads": lambda: [kernels.capstone_numpy_split(n, pool.map, cpus)
                                             for _ in range(count)],
         "numba parallel fastmath": lambda: [kernels.capstone_sum_parallel(n)
                                             for _ in range(count)],
