@@ -83,7 +83,7 @@ def split(n: int, parts: int) -> list[tuple[int, int]]:
     """``range(n)`` cut into ``parts`` contiguous ``(start, stop)`` pieces of near-equal size.
 
     >>> split(10, 3)
-    [(0, 4), (4, 7), (7, 10)]
+    [(0, 3), (3, 6), (6, 10)]
     """
     bounds = [n * k // parts for k in range(parts + 1)]
     return [(bounds[k], bounds[k + 1]) for k in range(parts) if bounds[k] < bounds[k + 1]] \

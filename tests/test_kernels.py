@@ -147,7 +147,7 @@ def test_capstone_kernels_equal_the_article_task(n):
 
 
 def test_split_covers_the_range_once():
-    assert kernels.split(10, 3) == [(0, 4), (4, 7), (7, 10)]
+    assert kernels.split(10, 3) == [(0, 3), (3, 6), (6, 10)]
     assert kernels.split(1, 4) == [(0, 1)] and kernels.split(0, 2) == [(0, 0)]
 
 
