@@ -13,12 +13,13 @@ from helpers.plots import LIMIT, MEASURED, MODEL, OKABE_ITO, OTHER, WORSE
 
 #: What kind of change each variant is, for the chart's colours.
 KINDS = {"representation": MEASURED, "parallel": WORSE, "compiled": OTHER,
-         "compiled + parallel": OKABE_ITO[3]}
+         "representation + parallel": OKABE_ITO[4], "compiled + parallel": OKABE_ITO[3]}
 
 
 def speedup_chart(speedup: Mapping[str, float], kinds: Mapping[str, str], cpus: int, *,
-                  ax: Axes | None = None, title: str = "") -> Axes:
-    """Horizontal bars of speedup (log scale), coloured by kind, with the CPU count marked."""
+                  limit: float | None = None, ax: Axes | None = None, title: str = "") -> Axes:
+    """Horizontal bars of speedup (log scale), coloured by kind, with the CPU count marked and,
+    if given, the machine's ``limit``: effective CPUs × the best one-core speedup."""
     if not speedup or set(speedup) != set(kinds):
         raise ValueError("speedup and kinds must name the same, non-empty set of variants")
     if not set(kinds.values()) <= set(KINDS):
@@ -32,10 +33,15 @@ def speedup_chart(speedup: Mapping[str, float], kinds: Mapping[str, str], cpus: 
     bars = ax.barh(names, values, color=[KINDS[kinds[name]] for name in names])
     ax.bar_label(bars, labels=[f"{v:.3g}×" for v in values], padding=3, fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlim(min(0.3, min(values) / 2), max(values) * 4)
+    if limit is not None and not limit > 0:
+        raise ValueError(f"limit must be a speedup > 0, got {limit!r}")
+    ax.set_xlim(min(0.3, min(values) / 2), max([*values, limit or 0]) * 4)
     ax.axvline(1, color=MODEL, linewidth=0.8)
-    ax.axvline(cpus, color=LIMIT, linestyle=":",
+    ax.axvline(cpus, color=MODEL, linestyle=":",
                label=f"effective CPUs = {cpus}:\nthe most parallelism\nalone can give")
+    if limit is not None:
+        ax.axvline(limit, color=LIMIT, linewidth=2,
+                   label=f"the machine's limit:\n{cpus} CPU(s) × best\none-core = {limit:.3g}×")
     handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for colour in KINDS.values()]
     ax.legend(handles + ax.get_legend_handles_labels()[0],
               list(KINDS) + ax.get_legend_handles_labels()[1], fontsize=7, loc="upper left",

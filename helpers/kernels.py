@@ -48,6 +48,54 @@ def sum_f_numpy(a: np.ndarray) -> float:
     return float(np.sum(np.sqrt(a) * np.sin(a)))
 
 
+# ---- the capstone's task (notebook 15) at the machine's limit, for tools/bench.py ----------
+
+
+def capstone_sum_python(n):
+    """The article's task compiled: the sum of ``log(i + 1) + i ** 1.1`` for ``i < n``."""
+    total = 0.0
+    for i in prange(n):
+        total += math.log(i + 1.0) + i**1.1
+    return total
+
+
+#: One core, strict order; one core, ``fastmath`` (reassociated); every core, ``fastmath``.
+capstone_sum = njit(capstone_sum_python)
+capstone_sum_fastmath = njit(fastmath=True)(capstone_sum_python)
+capstone_sum_parallel = njit(parallel=True, fastmath=True)(capstone_sum_python)
+
+
+#: NumPy works in blocks of 128 kB: the allocator reuses them (fresh multi-megabyte arrays
+#: cost page faults, unequally between threads) and they stay in the CPU cache.
+BLOCK = 16_000
+
+
+def capstone_numpy(start: int, stop: int) -> float:
+    """The task's terms ``start <= i < stop`` on NumPy arrays (the ufuncs release the GIL)."""
+    total = 0.0
+    for low in range(start, stop, BLOCK):
+        i = np.arange(low, min(low + BLOCK, stop), dtype=np.float64)
+        total += float(np.log1p(i).sum() + np.power(i, 1.1).sum())
+    return total
+
+
+def split(n: int, parts: int) -> list[tuple[int, int]]:
+    """``range(n)`` cut into ``parts`` contiguous ``(start, stop)`` pieces of near-equal size.
+
+    >>> split(10, 3)
+    [(0, 3), (3, 6), (6, 10)]
+    """
+    bounds = [n * k // parts for k in range(parts + 1)]
+    return [(bounds[k], bounds[k + 1]) for k in range(parts) if bounds[k] < bounds[k + 1]] \
+        or [(0, 0)]
+
+
+def capstone_numpy_split(n: int, mapper, parts: int) -> float:
+    """One task, its range cut in ``parts`` pieces: ``mapper`` is ``map`` (one thread, in
+    turn) or a thread pool's ``map`` (at once); both run the same pieces."""
+    return sum(mapper(lambda piece: capstone_numpy(*piece), split(n, parts)))
+
+
 # ---- exercise 1: repair a racy parallel histogram ------------------------------------------
 
 

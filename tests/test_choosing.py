@@ -100,3 +100,13 @@ def test_subinterpreter_script_says_so_before_3_14():
 def test_sqrt_sum_reference():
     assert choosing.sqrt_sum_reference(5)[0] == pytest.approx(sum(i ** 0.5 for i in range(5)))
     assert choosing.sqrt_sum_reference(0) == (0.0, True)
+
+
+def test_speedup_chart_draws_the_machines_limit():
+    kinds = {"slow": "representation", "fast": "compiled + parallel"}
+    ax = cplots.speedup_chart({"slow": 1.0, "fast": 300.0}, kinds, 2, limit=340.0)
+    lines = [line for line in ax.get_lines() if line.get_color() == cplots.LIMIT]
+    assert len(lines) == 1 and lines[0].get_xdata()[0] == 340.0
+    assert ax.get_xlim()[1] >= 340.0
+    with pytest.raises(ValueError, match="limit"):
+        cplots.speedup_chart({"slow": 1.0}, {"slow": "compiled"}, 2, limit=0)

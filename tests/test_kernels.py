@@ -6,6 +6,7 @@ import math
 
 import numba
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -129,3 +130,29 @@ def test_choose_labels_on_the_claims(capsys):
     wrong[claim] = "artefact"
     assert not passes(choose_labels, wrong, kernels.SPEEDUP_VERDICTS, why=kernels.SPEEDUP_WHY)
     assert kernels.SPEEDUP_WHY[claim] in capsys.readouterr().out
+
+
+# --- the capstone's sum at the machine's limit (tools/bench.py) -------------------------------
+
+@pytest.mark.parametrize("n", [0, 1, 7, 40_001])
+def test_capstone_kernels_equal_the_article_task(n):
+    from helpers import gil
+    reference = gil.burn_cpu_math((0, n))
+    for kernel in (kernels.capstone_sum, kernels.capstone_sum_fastmath,
+                   kernels.capstone_sum_parallel):
+        assert kernel(n) == pytest.approx(reference, rel=1e-9, abs=1e-12)
+    assert kernels.capstone_numpy(0, n) == pytest.approx(reference, rel=1e-9, abs=1e-12)
+    assert kernels.capstone_numpy_split(n, map, 3) == pytest.approx(reference, rel=1e-9,
+                                                                     abs=1e-12)
+
+
+def test_split_covers_the_range_once():
+    assert kernels.split(10, 3) == [(0, 3), (3, 6), (6, 10)]
+    assert kernels.split(1, 4) == [(0, 1)] and kernels.split(0, 2) == [(0, 0)]
+
+
+def test_numpy_pieces_on_a_thread_pool_equal_one_thread():
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(2) as pool:
+        threaded = kernels.capstone_numpy_split(100_003, pool.map, 2)
+    assert threaded == pytest.approx(kernels.capstone_numpy_split(100_003, map, 2), rel=1e-12)
