@@ -102,6 +102,7 @@ SITUATIONS = {
     "parse 200 JSON files already in memory into dicts": "03",
     "the same slow pure function, called again and again with 20 distinct inputs": "08",
     "a simulation that needs 500 cores": "14",
+    "a pool of 2 workers multiplying NumPy matrices runs slower than 1 process": "11",
 }
 SITUATION_WHY = {
     "fetch 5 000 web pages": "thousands of waits: asyncio",
@@ -112,6 +113,8 @@ SITUATION_WHY = {
     "the same slow pure function, called again and again with 20 distinct inputs":
         "repeated inputs: cache the results with lru_cache",
     "a simulation that needs 500 cores": "more than one machine: MPI or Dask",
+    "a pool of 2 workers multiplying NumPy matrices runs slower than 1 process":
+        "each worker's BLAS starts its own threads: limit them to one level",
 }
 
 

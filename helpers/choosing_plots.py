@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
 
 from helpers.plots import LIMIT, MEASURED, MODEL, OKABE_ITO, OTHER, WORSE
 
@@ -66,23 +67,26 @@ class Node:
 
 
 GUIDE_NODES = (
-    Node("start", "Where does the time go?\n(profile first)", 0.50, 0.94),
+    Node("start", "Where does the time go?\n(profile first)", 0.50, 0.94, ("01",)),
     Node("io", "Waiting:\nnetwork, disk, other programs", 0.20, 0.74),
     Node("cpu", "Computing", 0.72, 0.74),
     Node("few", "Tens to hundreds of waits:\nthread pool", 0.07, 0.46, ("02", "03", "04")),
     Node("many", "Thousands of waits:\nasyncio", 0.24, 0.30, ("12",)),
     Node("programs", "Other programs:\nsubprocess", 0.40, 0.46, ("13",)),
     Node("repeat", "Same inputs again?\nlru_cache first", 0.55, 0.54, ("08",)),
-    Node("arrays", "Arrays of numbers:\nNumPy, then numba\n(prange, nogil)", 0.74, 0.36,
-         ("10", "15")),
+    Node("arrays", "Arrays of numbers:\nNumPy, then numba\n(prange, nogil)", 0.70, 0.36,
+         ("09", "10", "15")),
     Node("objects", "Python objects:\nprocess pool", 0.93, 0.54, ("03", "05", "07")),
+    Node("hidden", "NumPy or numba inside\na pool? One level of\nthreads; memory per worker",
+         0.93, 0.30, ("11",)),
     Node("scale", "One machine is not enough:\nMPI or Dask", 0.80, 0.10, ("14",)),
 )
 GUIDE_EDGES = (
     ("start", "io", "I/O-bound"), ("start", "cpu", "CPU-bound"),
     ("io", "few", ""), ("io", "many", ""), ("io", "programs", ""),
     ("cpu", "repeat", ""), ("cpu", "arrays", "arrays"), ("cpu", "objects", "objects"),
-    ("arrays", "scale", "many machines"), ("objects", "scale", ""),
+    ("arrays", "scale", "many machines"), ("objects", "hidden", "NumPy inside"),
+    ("hidden", "scale", ""),
 )
 
 
@@ -90,9 +94,14 @@ def guide_notebooks() -> set[str]:
     """Every notebook number the decision guide points to.
 
     >>> sorted(guide_notebooks())[:3]
-    ['02', '03', '04']
+    ['01', '02', '03']
     """
     return {number for node in GUIDE_NODES for number in node.notebooks}
+
+
+def _tint(color: str, amount: float) -> tuple[float, float, float]:
+    """An opaque pale version of a colour (arrows behind a box must not show through it)."""
+    return tuple(1 - amount + amount * c for c in to_rgb(color))
 
 
 def decision_guide(*, ax: Axes | None = None,
@@ -112,7 +121,7 @@ def decision_guide(*, ax: Axes | None = None,
         a, b = nodes[start], nodes[end]
         ax.annotate("", xy=(b.x, b.y), xytext=(a.x, a.y),
                     arrowprops={"arrowstyle": "-|>", "color": OKABE_ITO[7], "lw": 1,
-                                "shrinkA": 22, "shrinkB": 24})
+                                "shrinkA": 26, "shrinkB": 35})
         if label:
             ax.text((a.x + b.x) / 2, (a.y + b.y) / 2, label, fontsize=8, ha="center",
                     va="center", style="italic",
@@ -123,7 +132,8 @@ def decision_guide(*, ax: Axes | None = None,
         ax.text(node.x, node.y, text, ha="center", va="center", fontsize=8.5,
                 weight="normal" if answer else "bold",
                 bbox={"boxstyle": "round,pad=0.4",
-                      "facecolor": OKABE_ITO[4] + "40" if answer else OKABE_ITO[6] + "60",
+                      "facecolor": _tint(OKABE_ITO[4] if answer else OKABE_ITO[6],
+                                         0.25 if answer else 0.38),
                       "edgecolor": OKABE_ITO[0] if answer else OKABE_ITO[7]})
     ax.set_xlim(-0.06, 1.06)
     ax.set_ylim(0.0, 1.02)
