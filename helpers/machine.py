@@ -189,11 +189,18 @@ class MachineFacts:
 
 
 def _numba_threading_layer() -> str:
+    """The layer numba loaded, or its setting while no parallel code has run yet.
+
+    Asking never starts the layer: ``numba.threading_layer()`` raises until one is loaded.
+    """
     try:
         import numba  # optional: only the notebooks that use numba ask for it
     except ImportError:
         return "numba not installed"
-    return str(numba.config.THREADING_LAYER)
+    try:
+        return numba.threading_layer()
+    except ValueError:
+        return f"not loaded yet (setting: {numba.config.THREADING_LAYER})"
 
 
 def collect(numba: bool = False) -> MachineFacts:
