@@ -22,6 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.pool import ThreadPool
 from pathlib import Path
 
+# GNU OpenMP's threads (numba's omp layer) spin for a while after each parallel call, on every
+# core: a thread pool measured right after them found no free core (NumPy pieces on 2 threads
+# ran at 0.98x their one-thread rate). Passive waiting, read when the library loads, frees the
+# cores at once. Notebook 11 shows the same hidden threads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import numba
 import numpy as np
 
@@ -169,8 +175,8 @@ def capstone_share_of_limit(cpus: int) -> Row:
         "numba fastmath": lambda: [kernels.capstone_sum_fastmath(n) for _ in range(count)],
     }
     every_core = {
-        "NumPy pieces on threads": lambda: [kernels.capstone_numpy_split(n, pool.map, cpus)
-                                            for _ in range(count)],
+        "NumPy pieces on threads": lambda: [kernels.capstone_numpy_split(
+            n, pool.map, cpus, kernels.THREAD_BLOCK) for _ in range(count)],
         "numba parallel fastmath": lambda: [kernels.capstone_sum_parallel(n)
                                             for _ in range(count)],
     }
