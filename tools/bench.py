@@ -129,11 +129,16 @@ def manager_vs_shared_value() -> Row:
 def numba_vs_numpy(size: int = 1_000_000) -> list[Row]:
     data = np.random.default_rng(0).random(size)
     fastmath = numba.njit(fastmath=True)(kernels.sum_1d_python)
-    runs = interleaved({"plain": lambda: kernels.sum_1d(data), "fastmath": lambda: fastmath(data),
-                        "NumPy": lambda: np.sum(data)}, repeat=41, warmup=2)  # warm-up compiles
+    calls = 20  # per timing: one sum takes under a millisecond, too short to time steadily
+
+    def many(summer):
+        return lambda: [summer(data) for _ in range(calls)][-1]
+
+    runs = interleaved({"plain": many(kernels.sum_1d), "fastmath": many(fastmath),
+                        "NumPy": many(np.sum)}, repeat=21, warmup=2)  # warm-up compiles
     for name in ("plain", "fastmath"):
         np.testing.assert_allclose(runs[name].result, runs["NumPy"].result, rtol=1e-9)
-    rate = {name: size / m.median / 1e9 for name, m in runs.items()}
+    rate = {name: size * calls / m.median / 1e9 for name, m in runs.items()}
     rows = []
     for name, how in (("plain", "strict order"), ("fastmath", "fastmath=True, SIMD")):
         rows.append(row_from(
