@@ -1,6 +1,7 @@
 """What notebook 01 (profiling) needs outside its cells: pool workers that profile themselves,
-py-spy run from outside with a timeout and a clear message when it cannot attach, and the
-call stacks a sampler or a profiler records, as one shape the flame graph reads.
+a profile in a kernel that no other thread can garble, py-spy run from outside with a timeout
+and a clear message when it cannot attach, and the call stacks a sampler or a profiler records,
+as one shape the flame graph reads.
 
 A *stack* is a tuple of frame names, outermost first; ``{stack: weight}`` is the
 "collapsed stacks" form of py-spy's ``--format raw`` (weights are samples) and of
@@ -17,11 +18,14 @@ from __future__ import annotations
 
 import cProfile
 import os
+import pstats
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +66,41 @@ def profiled_task(task: tuple[int, str]) -> int:
     value = profile.runcall(hot_work, n)
     profile.dump_stats(path)
     return value
+
+
+@contextmanager
+def keep_gil(seconds: float = 30.0) -> Iterator[None]:
+    """Let no other thread run Python while a CPU-bound block runs, by keeping the GIL.
+
+    From Python 3.12 cProfile records every thread's calls, and a kernel's IOPub and control
+    threads wake at each cell's start and after each print: a function of theirs that returns
+    during the profile pops one of this thread's calls and shifts every row after it. With the
+    switch interval at ``seconds`` no thread can take the GIL from a block that does not wait;
+    a block that sleeps, joins or does I/O still lets the others run.
+    """
+    number("seconds", seconds, positive=True)
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    try:
+        time.sleep(0.01)  # threads already waiting for the GIL (on the old interval) run now
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
+def call_edges(stats: pstats.Stats, into_file: str | None = None) -> set[tuple[str, str]]:
+    """Every ``(caller, callee)`` pair of function names a profile recorded; with ``into_file``,
+    only the calls into functions defined in that file (names such as ``<listcomp>`` recur).
+
+    A profile another thread garbled shows pairs the program cannot make (``select`` calling
+    one of its functions, a function calling itself), so comparing the pairs tells it apart.
+    """
+    if not isinstance(stats, pstats.Stats):
+        raise TypeError(f"stats must be a pstats.Stats, got {type(stats).__name__}")
+    if into_file is not None and not isinstance(into_file, str):
+        raise TypeError(f"into_file must be a file name (str), got {type(into_file).__name__}")
+    return {(caller[2], callee[2]) for callee, (*_, callers) in stats.stats.items()
+            if into_file is None or callee[0] == into_file for caller in callers}
 
 
 def collapsed_stacks(text: str, *, threads: bool = False) -> Stacks:

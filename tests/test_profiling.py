@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import cProfile
 import os
 import pstats
 import stat
 import sys
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -33,6 +36,81 @@ def test_profiled_task_runs_in_a_pool(tmp_path: Path):
     assert values == [profiling.hot_work(n) for n, _ in tasks]
     merged = pstats.Stats(*[path for _, path in tasks])
     assert next(row[1] for key, row in merged.stats.items() if key[2] == "hot_work") == 2
+
+
+def _spin(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def _other_thread_progress(guarded: bool) -> int:
+    """How many loops a CPU-bound second thread makes while this one spins for 0.1 s."""
+    stop, counter = threading.Event(), [0]
+
+    def count() -> None:
+        while not stop.is_set():
+            counter[0] += 1
+
+    worker = threading.Thread(target=count)
+    worker.start()
+    time.sleep(0.02)  # the counter is running
+    try:
+        if guarded:
+            with profiling.keep_gil():
+                before = counter[0]
+                _spin(0.1)
+                after = counter[0]
+        else:
+            before = counter[0]
+            _spin(0.1)
+            after = counter[0]
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+    return after - before
+
+
+def test_keep_gil_keeps_other_threads_out_of_a_cpu_bound_block():
+    interval = sys.getswitchinterval()
+    assert _other_thread_progress(guarded=False) > 0  # the switch interval (5 ms) lets it in
+    assert _other_thread_progress(guarded=True) == 0
+    assert sys.getswitchinterval() == interval
+
+
+def test_keep_gil_restores_the_interval_after_an_error_and_checks_its_argument():
+    interval = sys.getswitchinterval()
+    with pytest.raises(KeyError), profiling.keep_gil(5.0):
+        assert sys.getswitchinterval() == 5.0
+        raise KeyError("inside")
+    assert sys.getswitchinterval() == interval
+    with pytest.raises(ValueError, match="seconds must be > 0"), profiling.keep_gil(0):
+        pass
+    with pytest.raises(TypeError, match="seconds must be a number"), profiling.keep_gil("1"):
+        pass
+
+
+def _leaf(n: int) -> int:
+    return n + 1
+
+
+def _middle(n: int) -> int:
+    return sum(_leaf(i) for i in range(n))
+
+
+def test_call_edges_are_the_programs_calls():
+    profile = cProfile.Profile()
+    profile.runcall(_middle, 10)
+    edges = profiling.call_edges(pstats.Stats(profile))
+    assert ("_middle", "<built-in method builtins.sum>") in edges
+    assert ("<genexpr>", "_leaf") in edges
+    assert all(callee != "_middle" for _, callee in edges)  # the entry point has no caller
+    assert profiling.call_edges(pstats.Stats(profile), __file__) == {
+        ("<built-in method builtins.sum>", "<genexpr>"), ("<genexpr>", "_leaf")}
+    with pytest.raises(TypeError, match=r"pstats\.Stats"):
+        profiling.call_edges(profile)
+    with pytest.raises(TypeError, match="into_file"):
+        profiling.call_edges(pstats.Stats(profile), Path(__file__))
 
 
 def test_collapsed_stacks_parses_py_spy_raw():
