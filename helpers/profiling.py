@@ -69,14 +69,16 @@ def profiled_task(task: tuple[int, str]) -> int:
 
 
 @contextmanager
-def keep_gil(seconds: float = 30.0) -> Iterator[None]:
-    """Let no other thread run Python while a CPU-bound block runs, by keeping the GIL.
+def keep_gil(seconds: float = 5.0) -> Iterator[None]:
+    """Let no other thread run Python while a CPU-bound block shorter than ``seconds`` runs.
 
     From Python 3.12 cProfile records every thread's calls, and a kernel's IOPub and control
     threads wake at each cell's start and after each print: a function of theirs that returns
     during the profile pops one of this thread's calls and shifts every row after it. With the
-    switch interval at ``seconds`` no thread can take the GIL from a block that does not wait;
-    a block that sleeps, joins or does I/O still lets the others run.
+    switch interval at ``seconds`` a thread that wants the GIL waits that long for it, so the
+    kernel's threads, which wait on sockets, stay out. A block that sleeps, joins or does I/O
+    still lets them in; a thread of yours that computes without waiting keeps the GIL as long
+    once it has it, so this thread may wait up to ``seconds`` on entry.
     """
     number("seconds", seconds, positive=True)
     before = sys.getswitchinterval()

@@ -56,8 +56,8 @@ def _other_thread_progress(guarded: bool) -> int:
     worker.start()
     time.sleep(0.02)  # the counter is running
     try:
-        if guarded:
-            with profiling.keep_gil():
+        if guarded:  # the counter holds the GIL after keep_gil's sleep: 1 s until it drops it
+            with profiling.keep_gil(1.0):
                 before = counter[0]
                 _spin(0.1)
                 after = counter[0]
