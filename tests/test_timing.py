@@ -169,6 +169,32 @@ def test_tree_cpu_of_sleep_is_near_zero():
     assert tree.cpus_busy < 0.3 and tree.wall_seconds >= 0.3
 
 
+def test_thread_cpu_finds_the_busy_thread_and_not_a_sleeping_one():
+    import threading
+
+    from helpers.timing import ThreadCpu
+
+    spun, done = threading.Event(), threading.Event()
+
+    def spin_then_wait():
+        _spin(0.3)
+        spun.set()
+        done.wait(30)  # alive at the block's end: a thread that has ended is not listed
+
+    with ThreadCpu() as split:
+        sleeper = threading.Thread(target=done.wait, args=(30,))
+        spinner = threading.Thread(target=spin_then_wait)
+        sleeper.start()
+        spinner.start()
+        assert spun.wait(30)
+    done.set()
+    sleeper.join()
+    spinner.join()
+    assert split.seconds == sorted(split.seconds, reverse=True)
+    assert 0.25 <= split.seconds[0] <= 0.6, split.seconds  # the spinner, in 10 ms ticks
+    assert sum(split.seconds) < split.seconds[0] + 0.1, split.seconds  # no one else worked
+
+
 def _spin(seconds):
     import time
     end = time.process_time() + seconds
