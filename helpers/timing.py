@@ -201,8 +201,9 @@ class TreeCpu:
 class ThreadCpu:
     """CPU seconds each thread of this process used while the block ran, busiest first.
 
-    Busy neighbours stretch wall time, not CPU time: the busiest thread's CPU time is the
-    block's critical path on free cores. Only threads alive at the block's end are listed
+    Busy neighbours stretch wall time, not CPU time (unless a thread spins while it waits,
+    as OpenMP's do): the busiest thread's CPU time is the block's critical path on free
+    cores. Only threads alive at the block's end are listed
     (a pool's workers are), and the operating system counts in ticks (10 ms on Linux), so
     time enough work for the ticks not to matter.
 
