@@ -22,6 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from helpers import ci_legs
 from helpers.machine import effective_cpus, start_method
 
 ALLOW_STDERR_TAG = "expect-stderr"
@@ -124,6 +125,7 @@ class TreeMemory:
 
 
 _runs: dict[str, NotebookRun] = {}
+_SESSION_STARTED = time.monotonic()
 
 
 def _kernel_pid(item: pytest.Item) -> int | None:
@@ -246,5 +248,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
     terminalreporter.write_sep("-", f"notebook report (also in {REPORT.relative_to(Path.cwd())})"
                                if REPORT.is_relative_to(Path.cwd()) else "notebook report")
     terminalreporter.write_line(section)
+    ci_legs.record("nbval", notebooks=len(_runs), seconds=time.monotonic() - _SESSION_STARTED,
+                   notebook_seconds=sum(run.seconds for run in _runs.values()))
 
 
