@@ -125,6 +125,8 @@ for leg in $legs; do
   work="$root/work/course-$version"
   mkdir -p "$repo/build/ci"
   [ -f "$work/build/notebook_report.md" ] && cat "$work/build/notebook_report.md" >> "$repo/build/notebook_report.md"
-  [ -f "$work/build/ci/sessions.jsonl" ] && cat "$work/build/ci/sessions.jsonl" >> "$repo/build/ci/sessions.jsonl"
+  for record in sessions claims; do
+    [ -f "$work/build/ci/$record.jsonl" ] && cat "$work/build/ci/$record.jsonl" >> "$repo/build/ci/$record.jsonl"
+  done
 done
 exit $status
