@@ -16,7 +16,7 @@ PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
 PY313 ?= $(lastword $(wildcard $(PYENV_ROOT)/versions/3.13.*/bin/python3))
 
 .PHONY: lab test lint unit bench start-methods test-one-cpu test-busy test-browser test-browser-spawn \
-	install-browser install-browser-spawn test-rerun test-modern prepare-modern site test-site clean
+	install-browser install-browser-spawn test-rerun test-modern prepare-modern site test-site claims clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -107,6 +107,11 @@ test-modern:
 
 prepare-modern:
 	bash tools/test_modern.sh prepare
+
+# Every speed claim the tests evaluated (build/ci/claims.jsonl, all legs of a CI run), tightest
+# margin first; those within 10 % of a bound are flagged before they fail.
+claims: $(VENV)/.installed
+	$(BIN)/python -m helpers.claims
 
 # The headline claims measured side by side (not pass/fail): build/benchmark.md.
 bench: $(VENV)/.installed

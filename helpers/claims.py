@@ -43,6 +43,7 @@ LEDGER_VARIABLE = "COURSE_CLAIMS_LEDGER"
 NOTEBOOK_VARIABLE = "COURSE_NOTEBOOK"  # set by the test harnesses for each kernel they start
 VERDICT_CLASS = "course-claim-missed"  # what the browser test looks for
 TIGHT = 0.10  # a margin under this share of its bound is flagged by the ledger's report
+MIN_LOAD_WINDOW = 0.25  # seconds: enough 10 ms ticks to say how busy the machine was
 
 
 class ClaimMissed(ClaimFailed):
@@ -64,11 +65,13 @@ def margin(figure: float, within: tuple[float | None, float | None]) -> float:
     return round(min(shares), 4) if shares else math.inf
 
 
-def _others_busy(since_machine: float, since_own: float, seconds: float) -> float:
-    """CPUs' worth of work that other programs did since the two readings: the machine's busy
-    time less this kernel's and its children's."""
-    own = _own_cpu() - since_own
-    return max(0.0, (_machine_busy() - since_machine - own) / max(seconds, 1e-9))
+def _others_busy(since_machine: float, since_own: float, started: float) -> float:
+    """CPUs' worth of work other programs did since the readings: the machine's busy time less
+    this kernel's and its children's. The kernel counts in 10 ms ticks, so a short window is
+    first stretched to a quarter of a second (only after a miss, where the verdict needs it)."""
+    time.sleep(max(0.0, started + MIN_LOAD_WINDOW - time.monotonic()))
+    busy = _machine_busy() - since_machine - (_own_cpu() - since_own)
+    return min(float(os.cpu_count() or 1), max(0.0, busy / (time.monotonic() - started)))
 
 
 def _machine_busy() -> float:
@@ -129,7 +132,8 @@ def claim(sentence: str, measure: Callable[[], float], within: tuple[float | Non
         if margin(figures[-1], within) >= 0:
             break
     held = margin(figures[-1], within) >= 0
-    others = _others_busy(machine, own, time.monotonic() - started)
+    window_long_enough = time.monotonic() - started >= MIN_LOAD_WINDOW
+    others = (_others_busy(machine, own, started) if window_long_enough or not held else None)
     _write_ledger(sentence, within, figures, held, others)
     text = sentence.format(figure=figures[-1])
     if held:
@@ -156,10 +160,10 @@ def _interval(within: tuple[float | None, float | None]) -> str:
 
 
 def _verdict(text: str, within: tuple[float | None, float | None], why: str,
-             figures: list[float], others: float) -> str:
+             figures: list[float], others: float | None) -> str:
     quota = cpu_quota()
     limits = f", a quota of {quota:g} CPUs" if quota is not None else ""
-    if others >= 0.25:
+    if others is not None and others >= 0.25:
         cause = (f"other programs kept {others:.1f} CPUs busy meanwhile, so this measurement "
                  "shared the machine with them")
     else:
@@ -190,7 +194,7 @@ def _show(verdict: str) -> None:
 
 
 def _write_ledger(sentence: str, within: tuple[float | None, float | None],
-                  figures: list[float], held: bool, others: float) -> None:
+                  figures: list[float], held: bool, others: float | None) -> None:
     ledger = os.environ.get(LEDGER_VARIABLE)
     if not ledger:
         return
@@ -201,7 +205,8 @@ def _write_ledger(sentence: str, within: tuple[float | None, float | None],
              "margin": margin(figures[-1], within),
              "leg": os.environ.get("COURSE_CI_LEG", "local"),
              "python": platform.python_version(), "start_method": start_method(),
-             "cpus": effective_cpus(), "quota": cpu_quota(), "others_busy": round(others, 2)}
+             "cpus": effective_cpus(), "quota": cpu_quota(),
+             "others_busy": None if others is None else round(others, 2)}
     Path(ledger).parent.mkdir(parents=True, exist_ok=True)
     with open(ledger, "a", encoding="utf-8") as out:
         out.write(json.dumps(entry) + "\n")

@@ -93,6 +93,29 @@ def test_explorers_are_moved_run_and_checked(page, lab_server):
     assert "did not change" in report.explorer_problems[1]
 
 
+MISSED_CLAIM = (
+    "import os\n"
+    "for variable in ('COURSE_STRICT_CLAIMS', 'COURSE_CLAIMS_LEDGER'):  # a learner's kernel\n"
+    "    os.environ.pop(variable, None)\n"
+    "from helpers.claims import claim\n"
+    "held = claim('ten 0.2 s sleeps overlapped in {figure:.1f} s', measure=lambda: 2.0,\n"
+    "             within=(None, 0.5), why='no measurement can meet this interval')")
+
+
+def test_a_missed_speed_claim_warns_and_run_all_goes_on(page, lab_server):
+    name = scratch_notebook(lab_server, "96_missed_claim.ipynb", MISSED_CLAIM,
+                            "print('reached the last cell')")
+    report = run_notebook(page, lab_server, name)
+    assert report.problems == []
+    verdict = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .course-claim-missed")
+    assert verdict.count() == 1
+    assert "Not confirmed on this machine" in verdict.inner_text()
+    assert "no measurement can meet this interval" in verdict.inner_text()
+    last = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output",
+                        has_text="reached the last cell")
+    assert last.count() == 1
+
+
 def test_the_checker_sees_what_goes_wrong(page, lab_server):
     name = scratch_notebook(
         lab_server, "98_broken.ipynb",
