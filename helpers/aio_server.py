@@ -21,7 +21,8 @@ from typing import Any
 from helpers.validate import number, seconds, whole_number
 
 #: The notebook's default latency and number of requests: 200 requests of 50 ms take 10 s one
-#: after another and about 50 ms all at once. Raise them to see the same shapes.
+#: after another, and all at once one latency plus the set-up of 200 connections (which share
+#: one process and its GIL with the server): tenths of a second. Raise them to see the shapes.
 LATENCY = 0.05
 REQUESTS = 200
 

@@ -4,8 +4,12 @@ their spread, the verdict on a ratio above its ideal, and the report it writes.
 Both sides of a comparison run in turns (A, B, A, B, …, :func:`helpers.timing.interleaved`), so
 each pair of runs met the same machine. A row's figure is the **median of the per-pair
 ratios**, and its spread the interquartile range of those ratios as a fraction of the median.
-A ratio above its ideal by more than that spread is physically impossible: the row is reported
-as a failed measurement, never as a result.
+A ratio above its ideal by more than that spread cannot happen on free, identical cores, so the
+row is reported as a failed measurement, never as a result. It is not physically impossible:
+on a VM whose CPUs differ in speed (a shared or throttled vCPU), a one-worker baseline that ran
+on the slower CPU (speed s) makes two workers' speedup (1 + s) / s, above 2 for s < 1; a
+superlinear cache effect can do it too. The spread is the sample's interquartile range, not a
+confidence interval.
 
 >>> r = paired_ratio([2.0, 4.0, 6.0], [1.0, 2.0, 2.0])  # ratios 2, 2, 3
 >>> round(r.median, 3), round(r.spread, 3)

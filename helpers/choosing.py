@@ -99,7 +99,7 @@ def interpreter_features() -> InterpreterFeatures:
 SITUATIONS = {
     "fetch 5 000 web pages": "12",
     "a loop with branches over a 10-million-element float array": "10",
-    "parse 200 JSON files already in memory into dicts": "03",
+    "count the words of 200 large texts already in memory": "03",
     "the same slow pure function, called again and again with 20 distinct inputs": "08",
     "a simulation that needs 500 cores": "14",
     "a pool of 2 workers multiplying NumPy matrices runs slower than 1 process": "11",
@@ -108,8 +108,9 @@ SITUATION_WHY = {
     "fetch 5 000 web pages": "thousands of waits: asyncio",
     "a loop with branches over a 10-million-element float array":
         "arrays of numbers and a loop NumPy cannot express: numba",
-    "parse 200 JSON files already in memory into dicts":
-        "CPU work on Python objects: a process pool",
+    "count the words of 200 large texts already in memory":
+        "CPU work on Python objects with a small result (one count per text): a process pool"
+        " (a task that returns big objects pays to pickle them back, which can eat the gain)",
     "the same slow pure function, called again and again with 20 distinct inputs":
         "repeated inputs: cache the results with lru_cache",
     "a simulation that needs 500 cores": "more than one machine: MPI or Dask",

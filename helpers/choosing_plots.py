@@ -76,7 +76,8 @@ GUIDE_NODES = (
     Node("repeat", "Same inputs again?\nlru_cache first", 0.55, 0.54, ("08",)),
     Node("arrays", "Arrays of numbers:\nNumPy, then numba\n(prange, nogil)", 0.70, 0.36,
          ("09", "10", "15")),
-    Node("objects", "Python objects:\nprocess pool", 0.93, 0.54, ("03", "05", "07")),
+    Node("objects", "Python objects:\nprocess pool\n(3.14+: free-threaded"
+         "\nthreads, subinterpreters)", 0.93, 0.54, ("03", "05", "07", "15")),
     Node("hidden", "NumPy or numba inside\na pool? One level of\nthreads; memory per worker",
          0.93, 0.30, ("11",)),
     Node("scale", "One machine is not enough:\nMPI or Dask", 0.80, 0.10, ("14",)),

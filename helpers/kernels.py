@@ -69,8 +69,9 @@ capstone_sum_parallel = njit(parallel=True, fastmath=True)(capstone_sum_python)
 #: cost page faults, unequally between threads) and they stay in the CPU cache.
 BLOCK = 16_000
 #: On a thread pool, bigger blocks: each block's few ufunc calls hand the GIL over and back,
-#: and waking the other thread takes time. In one interleaved run here, two threads reached
-#: 0.76 of twice the one-core rate with 16 000-term blocks and 0.94 with 65 536 (runs vary).
+#: and waking the other thread takes time. In one interleaved run on the course's 2-vCPU
+#: development VM (Python 3.11, a shared host), two threads reached 0.76 of twice the one-core
+#: rate with 16 000-term blocks and 0.94 with 65 536 (runs vary; measure on your machine).
 THREAD_BLOCK = 65_536
 
 
