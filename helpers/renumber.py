@@ -20,7 +20,8 @@ TEXT_SUFFIXES = {".py", ".md", ".ipynb", ".toml", ".yml", ".yaml", ".cfg", ".txt
 PROSE = re.compile(
     r"\b(?P<word>[Nn]otebooks?|[Cc]hapters?)(?P<gap>\s+)"
     r"(?P<numbers>\d\d(?:(?:,\s+and\s+|,\s*|\s+and\s+|\s*[–-]\s*|\s+or\s+)\d\d)*)\b")
-HEADING = re.compile(r"(?<![\d.])(\d\d) · ")  # "# 01 · Title", "[01 · Title](…)"
+#: "# 01 · Title", "[01 · Title](…)"; never a section's "## 10 · …" (its number is not a chapter's).
+HEADING = re.compile(r"(?<![\d.])(?<!## )(\d\d) · ")
 NUMBER = re.compile(r"\d\d")
 #: The tool and its tests quote example numbers; they never refer to the course's chapters.
 OWN_FILES = {"helpers/renumber.py", "tests/test_renumber.py"}

@@ -78,6 +78,31 @@ def test_notebook_has_the_anatomy(path):
     assert order == sorted(order), f"{path.name}: sections out of the guide's order"
 
 
+SECTION_HEADING = re.compile(r"^##\s+(\d+)\s*·")  # "## 3 · Title": a numbered section
+
+
+def section_numbers(notebook: dict) -> list[int]:
+    """The numbers of a notebook's numbered sections ("## 3 · Title"), in the order they appear."""
+    return [int(match.group(1))
+            for cell in notebook["cells"] if cell["cell_type"] == "markdown"
+            for line in "".join(cell["source"]).splitlines()
+            if (match := SECTION_HEADING.match(line))]
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_sections_are_numbered_one_to_n_in_order(path):
+    numbers = section_numbers(load(path))
+    assert numbers, f"{path.name} has no numbered section"
+    assert numbers == list(range(1, len(numbers) + 1)), \
+        f"{path.name}: sections numbered {numbers}, expected 1…{len(numbers)} in order"
+
+
+def test_section_numbers_see_a_gap_and_ignore_titles_and_subsections():
+    cell = {"cell_type": "markdown",
+            "source": ["# 10 · numba\n", "## 1 · One\n", "### 2 · sub\n", "## 13 · Late"]}
+    assert section_numbers({"cells": [cell]}) == [1, 13]
+
+
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
 def test_setup_cell_reports_the_machine(path):
     code = ["".join(c["source"]) for c in load(path)["cells"] if c["cell_type"] == "code"]
