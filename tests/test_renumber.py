@@ -28,6 +28,11 @@ def test_rewrite_leaves_section_headings_alone():
         "## 10 · A section\nSee [11 · numba](11_numba.ipynb).")
 
 
+def test_rewrite_moves_a_chapters_script_glob():
+    assert rewrite("``notebooks/scripts/11_*.py`` and scripts/12_*.py", {"11": "14"}, set()) == \
+        "``notebooks/scripts/14_*.py`` and scripts/12_*.py"
+
+
 def test_rewrite_leaves_unmapped_numbers():
     assert rewrite("notebook 07 and notebook 01", MAPPING, set()) == \
         "notebook 07 and notebook 02"
