@@ -4,7 +4,7 @@ A new chapter placed between two others shifts the numbers after it. Doing that 
 references, so ``python -m helpers.collection --renumber 01=02 02=03 …`` does it in one pass:
 it renames ``notebooks/NN_slug.ipynb`` and ``notebooks/scripts/NN_name.py`` with ``git mv``, and
 rewrites, in every tracked text file, the file stems (``08_numba``), script globs
-(``scripts/08_*.py``), titles and link texts (``# 08 · numba``, ``[08 · numba]``; never a
+(``scripts/NN_*.py``), titles and link texts (``# 08 · numba``, ``[08 · numba]``; never a
 section heading such as ``## 10 · …``) and prose (``notebook 08``, ``notebooks 01 and 02``).
 All numbers are mapped at once, so ``01=02 02=03`` never turns 01 into 03. Numbers held as
 data (``"08"`` in a tuple) are not references it can recognise: grep for them afterwards.
