@@ -122,7 +122,7 @@ def histogram_cases() -> list[tuple[np.ndarray, int]]:
 # ---- exercise 2: plausible or artefact? -----------------------------------------------------
 
 #: Reported speedups, and whether each is believable on a 2-core machine with 4-8 SIMD lanes.
-SPEEDUP_VERDICTS = {
+ARTEFACT_VERDICTS = {
     "@njit loop vs the same pure-Python loop over a float array: 60x": "plausible",
     "parallel=True on 2 cores vs the same @njit function: 100 000x": "artefact",
     "fastmath=True on a float sum: 2.5x": "plausible",
@@ -133,7 +133,7 @@ SPEEDUP_VERDICTS = {
 }
 
 #: Why, told to a learner who chose the other label.
-SPEEDUP_WHY = {
+ARTEFACT_WHY = {
     "@njit loop vs the same pure-Python loop over a float array: 60x":
         "compiled machine code against the interpreter: 10-1000x is normal",
     "parallel=True on 2 cores vs the same @njit function: 100 000x":

@@ -3,8 +3,9 @@
 A new chapter placed between two others shifts the numbers after it. Doing that by hand misses
 references, so ``python -m helpers.collection --renumber 01=02 02=03 …`` does it in one pass:
 it renames ``notebooks/NN_slug.ipynb`` and ``notebooks/scripts/NN_name.py`` with ``git mv``, and
-rewrites, in every tracked text file, the file stems (``08_numba``), titles and link texts
-(``# 08 · numba``, ``[08 · numba]``) and prose (``notebook 08``, ``notebooks 01 and 02``).
+rewrites, in every tracked text file, the file stems (``08_numba``), script globs
+(``scripts/NN_*.py``), titles and link texts (``# 08 · numba``, ``[08 · numba]``; never a
+section heading such as ``## 10 · …``) and prose (``notebook 08``, ``notebooks 01 and 02``).
 All numbers are mapped at once, so ``01=02 02=03`` never turns 01 into 03. Numbers held as
 data (``"08"`` in a tuple) are not references it can recognise: grep for them afterwards.
 """
@@ -20,8 +21,10 @@ TEXT_SUFFIXES = {".py", ".md", ".ipynb", ".toml", ".yml", ".yaml", ".cfg", ".txt
 PROSE = re.compile(
     r"\b(?P<word>[Nn]otebooks?|[Cc]hapters?)(?P<gap>\s+)"
     r"(?P<numbers>\d\d(?:(?:,\s+and\s+|,\s*|\s+and\s+|\s*[–-]\s*|\s+or\s+)\d\d)*)\b")
-HEADING = re.compile(r"(?<![\d.])(\d\d) · ")  # "# 01 · Title", "[01 · Title](…)"
+#: "# 01 · Title", "[01 · Title](…)"; never a section's "## 10 · …" (its number is not a chapter's).
+HEADING = re.compile(r"(?<![\d.])(?<!## )(\d\d) · ")
 NUMBER = re.compile(r"\d\d")
+SCRIPT_GLOB = re.compile(r"\b(scripts/)(\d\d)(_\*)")  # "scripts/11_*.py": a chapter's scripts
 #: The tool and its tests quote example numbers; they never refer to the course's chapters.
 OWN_FILES = {"helpers/renumber.py", "tests/test_renumber.py"}
 
@@ -62,6 +65,7 @@ def rewrite(text: str, mapping: Mapping[str, str], stems: set[str]) -> str:
         stem_pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(stems))) + r")\b")
         text = stem_pattern.sub(lambda m: renumber(m.group(1)[:2]) + m.group(1)[2:], text)
     text = HEADING.sub(lambda m: f"{renumber(m.group(1))} · ", text)
+    text = SCRIPT_GLOB.sub(lambda m: m.group(1) + renumber(m.group(2)) + m.group(3), text)
     return PROSE.sub(lambda m: m.group("word") + m.group("gap")
                      + NUMBER.sub(lambda n: renumber(n.group()), m.group("numbers")), text)
 

@@ -1,6 +1,6 @@
 """Beyond one machine (notebook 14): launch MPI programs, and the tasks Dask and pools run.
 
-The notebook's cells hold the Dask and pool code and ``notebooks/scripts/11_*.py`` the mpi4py
+The notebook's cells hold the Dask and pool code and ``notebooks/scripts/14_*.py`` the mpi4py
 programs; this module keeps what a worker must import (``noop``, ``spin``), the launcher that
 puts ``mpiexec`` under a timeout, and the exercises' references.
 
@@ -55,7 +55,7 @@ def run_mpi(script: Path | str, *, ranks: int = 2, timeout: float = 30.0,
             args: tuple[str, ...] = ()) -> GroupResult:
     """Run ``mpiexec -n ranks python script args`` with a timeout that kills every rank.
 
-    ``script`` is a file (``notebooks/scripts/11_*.py``) or a one-line program's text. It is
+    ``script`` is a file (``notebooks/scripts/14_*.py``) or a one-line program's text. It is
     copied into a scratch folder whose name marks the ranks (:func:`mpi_processes`).
     """
     if isinstance(script, Path):

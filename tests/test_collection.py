@@ -78,6 +78,31 @@ def test_notebook_has_the_anatomy(path):
     assert order == sorted(order), f"{path.name}: sections out of the guide's order"
 
 
+SECTION_HEADING = re.compile(r"^##\s+(\d+)\s*·")  # "## 3 · Title": a numbered section
+
+
+def section_numbers(notebook: dict) -> list[int]:
+    """The numbers of a notebook's numbered sections ("## 3 · Title"), in the order they appear."""
+    return [int(match.group(1))
+            for cell in notebook["cells"] if cell["cell_type"] == "markdown"
+            for line in "".join(cell["source"]).splitlines()
+            if (match := SECTION_HEADING.match(line))]
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_sections_are_numbered_one_to_n_in_order(path):
+    numbers = section_numbers(load(path))
+    assert numbers, f"{path.name} has no numbered section"
+    assert numbers == list(range(1, len(numbers) + 1)), \
+        f"{path.name}: sections numbered {numbers}, expected 1…{len(numbers)} in order"
+
+
+def test_section_numbers_see_a_gap_and_ignore_titles_and_subsections():
+    cell = {"cell_type": "markdown",
+            "source": ["# 10 · numba\n", "## 1 · One\n", "### 2 · sub\n", "## 13 · Late"]}
+    assert section_numbers({"cells": [cell]}) == [1, 13]
+
+
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
 def test_setup_cell_reports_the_machine(path):
     code = ["".join(c["source"]) for c in load(path)["cells"] if c["cell_type"] == "code"]
@@ -155,3 +180,75 @@ def test_the_index_links_to_the_readme_not_to_itself():
     index = next(info for info in infos if info.slug == collection.INDEX_SLUG)
     assert "[index](../README.md)" in collection.navigation(index, infos)
     assert f"[index]({collection.INDEX_SLUG}.ipynb)" in collection.navigation(infos[1], infos)
+
+
+# ---- every repository path the course names exists ------------------------------------------
+
+#: A path into the repository as the course writes it: ``notebooks/scripts/14_ping.py``,
+#: ``helpers/caching.py``, ``tests/...``, and ``scripts/NN_x.py`` (from a notebook's folder).
+REPO_PATH = re.compile(
+    r"(?<![\w/.~$<-])((?:notebooks|helpers|tests|tools|scripts|\.ci)/[\w*.\-/\[\]<>]*[\w*\]>])")
+
+
+def is_placeholder(path: str) -> bool:
+    """``notebooks/NN_slug.ipynb``, ``tests/test_<module>.py``: a form, not a file."""
+    return "<" in path or any(part == "NN" or part.startswith("NN_") for part in path.split("/"))
+
+
+def named_paths(text: str) -> list[str]:
+    """The repository paths a text names (placeholders left out), in order."""
+    found = (match.group(1).rstrip(".") for match in REPO_PATH.finditer(text))
+    return [path for path in found if not is_placeholder(path)]
+
+
+def path_exists(path: str, root: Path = collection.ROOT) -> bool:
+    """True if the path (a glob: at least one file) exists; ``scripts/`` is under notebooks/."""
+    base = root / "notebooks" if path.startswith("scripts/") else root
+    if any(char in path for char in "*?["):
+        return any(base.glob(path))
+    return (base / path).exists()
+
+
+def texts_that_name_paths() -> list[tuple[str, str]]:
+    """(where, text) for every helper module, README.md, CONTRIBUTING.md and notebook cell."""
+    texts = [(str(p.relative_to(collection.ROOT)), p.read_text(encoding="utf-8"))
+             for p in sorted(collection.HELPERS.rglob("*.py"))]
+    texts += [(name, (collection.ROOT / name).read_text(encoding="utf-8"))
+              for name in ("README.md", "CONTRIBUTING.md")]
+    for path in NOTEBOOK_PATHS:
+        texts += [(f"{path.name} cell {number}", "".join(cell["source"]))
+                  for number, cell in enumerate(load(path)["cells"])]
+    return texts
+
+
+def test_named_paths_finds_paths_and_globs_and_skips_placeholders():
+    text = ("runs ``notebooks/scripts/11_*.py``; see helpers/caching.py, `scripts/07_leak.py`, "
+            "notebooks/NN_slug.ipynb and tests/test_<module>.py; my/helpers/x.py is not ours.")
+    assert named_paths(text) == ["notebooks/scripts/11_*.py", "helpers/caching.py",
+                                 "scripts/07_leak.py"]
+    assert path_exists("scripts/07_leak.py") and path_exists("notebooks/scripts/14_*.py")
+    assert not path_exists("notebooks/scripts/99_*.py") and not path_exists("helpers/nothing.py")
+
+
+def test_every_repository_path_named_exists():
+    missing = [f"{where}: {path}" for where, text in texts_that_name_paths()
+               for path in named_paths(text) if not path_exists(path)]
+    assert missing == [], "paths named but not in the repository:\n" + "\n".join(missing)
+
+
+def test_a_helper_names_only_scripts_of_chapters_that_use_it():
+    """helpers/scaling.py serves 14, so ``scripts/11_*.py`` in it is a stale chapter number."""
+    users: dict[str, set[str]] = {}
+    for path in NOTEBOOK_PATHS:
+        for module in collection.helper_modules_used(path):
+            users.setdefault(module, set()).add(path.name[:2])
+    stale = []
+    for module in sorted(collection.HELPERS.glob("*.py")):
+        chapters = users.get(module.stem)
+        if not chapters:
+            continue  # not imported by a notebook (a tool, or a module of modules)
+        for path in named_paths(module.read_text(encoding="utf-8")):
+            number = re.match(r"(?:notebooks/)?scripts/(\d\d)_", path)
+            if number and number.group(1) not in chapters:
+                stale.append(f"helpers/{module.name} (used by {sorted(chapters)}) names {path}")
+    assert stale == [], "\n".join(stale)

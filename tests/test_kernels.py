@@ -118,18 +118,18 @@ def test_the_stub_is_told_to_fill_in(capsys):
 # --- exercise 2: plausible or artefact ---------------------------------------------------------
 
 def test_every_claim_has_a_verdict_and_a_reason():
-    assert set(kernels.SPEEDUP_VERDICTS) == set(kernels.SPEEDUP_WHY)
-    assert set(kernels.SPEEDUP_VERDICTS.values()) == {"plausible", "artefact"}
+    assert set(kernels.ARTEFACT_VERDICTS) == set(kernels.ARTEFACT_WHY)
+    assert set(kernels.ARTEFACT_VERDICTS.values()) == {"plausible", "artefact"}
 
 
 def test_choose_labels_on_the_claims(capsys):
-    right = dict(kernels.SPEEDUP_VERDICTS)
-    assert passes(choose_labels, right, kernels.SPEEDUP_VERDICTS, why=kernels.SPEEDUP_WHY)
+    right = dict(kernels.ARTEFACT_VERDICTS)
+    assert passes(choose_labels, right, kernels.ARTEFACT_VERDICTS, why=kernels.ARTEFACT_WHY)
     wrong = dict(right)
     claim = next(iter(wrong))
     wrong[claim] = "artefact"
-    assert not passes(choose_labels, wrong, kernels.SPEEDUP_VERDICTS, why=kernels.SPEEDUP_WHY)
-    assert kernels.SPEEDUP_WHY[claim] in capsys.readouterr().out
+    assert not passes(choose_labels, wrong, kernels.ARTEFACT_VERDICTS, why=kernels.ARTEFACT_WHY)
+    assert kernels.ARTEFACT_WHY[claim] in capsys.readouterr().out
 
 
 # --- the capstone's sum at the machine's limit (tools/bench.py) -------------------------------

@@ -19,6 +19,20 @@ def test_rewrite_maps_all_numbers_at_once():
         "scripts/03_pool_guarded.py, chapters 02–03; 20_000 terms; Python 3.12; 01_x.")
 
 
+def test_rewrite_leaves_section_headings_alone():
+    """A section numbered like a chapter ("## 10 · ...") is not a reference to chapter 10."""
+    text = ('"# 10 · numba\\n", "## 10 · Where numba does not help\\n", "### 10 · More\\n"\n'
+            "## 10 · A section\nSee [10 · numba](10_numba.ipynb).")
+    assert rewrite(text, {"10": "11"}, {"10_numba"}) == (
+        '"# 11 · numba\\n", "## 10 · Where numba does not help\\n", "### 10 · More\\n"\n'
+        "## 10 · A section\nSee [11 · numba](11_numba.ipynb).")
+
+
+def test_rewrite_moves_a_chapters_script_glob():
+    assert rewrite("``notebooks/scripts/11_*.py`` and scripts/12_*.py", {"11": "14"}, set()) == \
+        "``notebooks/scripts/14_*.py`` and scripts/12_*.py"
+
+
 def test_rewrite_leaves_unmapped_numbers():
     assert rewrite("notebook 07 and notebook 01", MAPPING, set()) == \
         "notebook 07 and notebook 02"
