@@ -26,7 +26,7 @@ TIMING = re.compile(
 # converted, and the test then keeps it converted.
 PENDING = {
     "01_profiling", "02_gil", "03_pools", "04_threads", "05_producer_consumer", "06_events",
-    "07_shared_state", "08_lru_cache", "09_numpy", "10_numba", "11_hidden_threads",
+    "07_shared_state", "08_lru_cache", "11_hidden_threads",
     "12_asyncio", "13_subprocess", "14_scaling_out", "15_choosing",
 }
 
