@@ -17,7 +17,7 @@ its tightest margin across the runs, so a margin that shrinks is seen before it 
 >>> claim("1 + 1 takes no time at all: {figure:.0f} s", measure=lambda: 0.0, within=(0, 1),
 ...       why="an addition takes nanoseconds")
 ✔ 1 + 1 takes no time at all: 0 s
-True
+Verdict(held=True, figure=0.0, figures=(0.0,))
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -48,6 +49,19 @@ MIN_LOAD_WINDOW = 0.25  # seconds: enough 10 ms ticks to say how busy the machin
 
 class ClaimMissed(ClaimFailed):
     """Raised by :func:`claim` under the tests when every try missed the interval."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What :func:`claim` found: true when the claim held; ``figure`` is the last try's (the one
+    that held), so a cell can go on with the figure it confirmed."""
+
+    held: bool
+    figure: float
+    figures: tuple[float, ...]
+
+    def __bool__(self) -> bool:
+        return self.held
 
 
 def margin(figure: float, within: tuple[float | None, float | None]) -> float:
@@ -116,13 +130,13 @@ def _number(figure: object) -> float:
 
 
 def claim(sentence: str, measure: Callable[[], float], within: tuple[float | None, float | None],
-          why: str, *, first: float | None = None, tries: int = 3) -> bool:
+          why: str, *, first: float | None = None, tries: int = 3) -> Verdict:
     """Check a speed claim: ``low <= measure() <= high``, measured again on a miss.
 
     ``sentence`` may name the figure as ``{figure}`` (with a format, ``{figure:.2f}``);
-    ``first`` is a figure the cell already measured, used as the first try. Returns whether the
-    claim held; after the last miss it shows a ⚠ verdict, or raises :class:`ClaimMissed` under
-    the tests.
+    ``first`` is a figure the cell already measured, used as the first try. Returns a
+    :class:`Verdict`, true when the claim held; after the last miss it shows a ⚠ verdict, or
+    raises :class:`ClaimMissed` under the tests.
     """
     _check_arguments(sentence, measure, within, why, tries)
     started, machine, own = time.monotonic(), _machine_busy(), _own_cpu()
@@ -140,12 +154,12 @@ def claim(sentence: str, measure: Callable[[], float], within: tuple[float | Non
         retried = f" (on try {len(figures)} of {tries}: {_listed(figures)})" if len(
             figures) > 1 else ""
         print(f"✔ {text}{retried}")
-        return True
+        return Verdict(True, figures[-1], tuple(figures))
     verdict = _verdict(text, within, why, figures, others)
     if os.environ.get(STRICT_VARIABLE) == "1":
         raise ClaimMissed(verdict)
     _show(verdict)
-    return False
+    return Verdict(False, figures[-1], tuple(figures))
 
 
 def _listed(figures: list[float]) -> str:

@@ -41,7 +41,8 @@ def test_a_claim_that_holds_at_once_is_not_measured_again(ledger, capsys):
 
 def test_a_miss_is_measured_again_and_says_so(ledger, capsys):
     measure, left = figures_from(1.1, 1.7)
-    assert claim("gained {figure:.1f}x", measure, (1.5, None), "two CPUs", first=1.2)
+    verdict = claim("gained {figure:.1f}x", measure, (1.5, None), "two CPUs", first=1.2)
+    assert verdict and verdict.figure == 1.7 and verdict.figures == (1.2, 1.1, 1.7)
     assert capsys.readouterr().out == "✔ gained 1.7x (on try 3 of 3: 1.2, 1.1, 1.7)\n"
     assert left == []
 
@@ -63,7 +64,8 @@ def test_in_a_learners_kernel_a_miss_is_a_warning_and_the_notebook_goes_on(ledge
                                                                           monkeypatch):
     monkeypatch.delenv(claims.STRICT_VARIABLE)
     measure, _ = figures_from(3.0, 3.0, 3.0)
-    assert claim("at most {figure} s", measure, (None, 1.0), "ten sleeps overlap") is False
+    verdict = claim("at most {figure} s", measure, (None, 1.0), "ten sleeps overlap")
+    assert not verdict and verdict.held is False and verdict.figure == 3.0
     out = capsys.readouterr().out
     assert out.startswith("⚠ Not confirmed on this machine: at most 3.0 s")
     assert "The notebook goes on" in out

@@ -20,8 +20,9 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 # A name is split into words (snake_case and CamelCase); a word that starts with one of these
 # makes it a timing name (so ``pool_seconds`` and ``cpus_busy`` are, ``RuntimeError`` is not).
-TIMING_WORDS = ("second", "speed", "time", "elapsed", "wall", "busy", "median", "throughput", "faster", "slower", "gain", "overhead", "ratio", "latency",
-                "duration", "makespan", "efficien")
+TIMING_WORDS = ("second", "speed", "time", "elapsed", "wall", "busy", "median", "throughput",
+                "faster", "slower", "gain", "overhead", "ratio", "latency", "duration",
+                "makespan", "efficien")
 UNITS = {"ms", "us"}  # not "ns": a list of n values is often called ns
 
 
