@@ -161,8 +161,10 @@ WORKLOADS = {
         "threads", "zlib releases the GIL while it compresses, like NumPy on large arrays"),
     "count the words of 8 long texts with a Python dict loop": (
         "processes", "a loop of Python bytecode holds the GIL; only processes use more cores"),
-    "sum() 8 lists of a million Python floats": (
-        "processes", "the built-in sum() on Python objects holds the GIL the whole time"),
+    "make and sum() 8 lists of a million random Python floats, each task its own list": (
+        "processes", "the built-in sum() on Python objects holds the GIL the whole time, and "
+        "each task ships only a seed and a number, not the list (a shipped list costs more to "
+        "pickle and unpickle than to sum: then neither pool helps)"),
 }
 
 

@@ -94,11 +94,14 @@ def _ratio(quota: int, period: int) -> float | None:
 
 
 def usable_cpus() -> int:
-    """Return how many CPUs this process may use, as the default pools count them.
+    """Return how many CPUs this process may use: its CPU affinity.
 
-    From Python 3.13 that is ``os.process_cpu_count()``: the CPU affinity, overridden by
-    ``PYTHON_CPU_COUNT`` or ``-X cpu_count``. Before, the affinity (psutil); where the platform
-    cannot tell (macOS has no affinity API), ``os.cpu_count()``.
+    From Python 3.13 that is ``os.process_cpu_count()`` (the affinity, overridden by
+    ``PYTHON_CPU_COUNT`` or ``-X cpu_count``), which is also what the default pools use from
+    3.13. Before 3.13 this reads the affinity through psutil, while the default pools
+    (``Pool()``, ``ProcessPoolExecutor()``, ``ThreadPoolExecutor()``) counted
+    ``os.cpu_count()``, which ignores affinity. Where the platform cannot tell (macOS has no
+    affinity API), ``os.cpu_count()``.
 
     >>> 1 <= usable_cpus() <= (os.cpu_count() or 1)
     True

@@ -78,7 +78,9 @@ def keep_gil(seconds: float = 5.0) -> Iterator[None]:
     switch interval at ``seconds`` a thread that wants the GIL waits that long for it, so the
     kernel's threads, which wait on sockets, stay out. A block that sleeps, joins or does I/O
     still lets them in; a thread of yours that computes without waiting keeps the GIL as long
-    once it has it, so this thread may wait up to ``seconds`` on entry.
+    once it has it, so this thread may wait up to ``seconds`` on entry. On a free-threaded
+    build (3.13t, 3.14t) there is no GIL to keep and this does not keep other threads out:
+    profile a script there instead.
     """
     number("seconds", seconds, positive=True)
     before = sys.getswitchinterval()

@@ -1,4 +1,5 @@
-"""Run a Python script in a fresh interpreter, with a timeout; show a script file.
+"""Run a Python script (or ``python -m module``) in a fresh interpreter, with a timeout;
+show a script file.
 
 What only an interpreter exit can show (daemon threads dying, the ``__main__`` guard under
 spawn, ``asyncio.run``) runs this way, so the kernel never hangs and the output is captured.
@@ -91,23 +92,59 @@ def run_script(
     with tempfile.TemporaryDirectory(prefix="course-script-") as folder:
         path = Path(folder) / "script.py"
         path.write_text(textwrap.dedent(code), encoding="utf-8")
-        process = subprocess.Popen(
-            [sys.executable, str(path), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            cwd=folder,
-            env={**os.environ, **PLAIN_OUTPUT, **(env or {})},
-            **new_process_group(),
-        )
-        try:
-            stdout, stderr = process.communicate(timeout=timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            kill_group(process)
-            stdout, stderr = process.communicate(timeout=10)
-            timed_out = True
+        return _run([sys.executable, str(path), *args], cwd=folder, env=env, timeout=timeout)
+
+
+def run_module(
+    module: str,
+    *,
+    args: tuple[str, ...] = (),
+    timeout: float = 30.0,
+    env: Mapping[str, str] | None = None,
+) -> ScriptResult:
+    """Run ``python -m module *args`` with this interpreter, killed (with all its children)
+    after ``timeout`` seconds; it runs in the current folder, so relative paths in ``args``
+    work. ``env`` adds to this process's environment; output is plain text.
+
+    >>> run_module("json.tool", args=("--help",)).ok
+    True
+    >>> run_module("no_such_module_here").returncode
+    1
+    """
+    if not isinstance(module, str) or not module.strip():
+        raise TypeError(f"module must be a module's name (str), got {module!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
+    if not timeout > 0:
+        raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
+    if not isinstance(args, (tuple, list)) or not all(isinstance(arg, str) for arg in args):
+        raise TypeError(f"args must be a tuple of str, got {args!r}")
+    if env is not None and not (isinstance(env, Mapping) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in env.items())):
+        raise TypeError("env must map str to str (a dict)")
+    return _run([sys.executable, "-m", module, *args], cwd=None, env=env, timeout=timeout)
+
+
+def _run(command: list[str], *, cwd: str | None, env: Mapping[str, str] | None,
+         timeout: float) -> ScriptResult:
+    """Start ``command`` in a process group of its own; kill the group after ``timeout`` s."""
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **PLAIN_OUTPUT, **(env or {})},
+        **new_process_group(),
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        kill_group(process)
+        stdout, stderr = process.communicate(timeout=10)
+        timed_out = True
     return ScriptResult(stdout, stderr, None if timed_out else process.returncode, timed_out)
 
 

@@ -6,7 +6,7 @@ import uuid
 import psutil
 import pytest
 
-from helpers.scripts import ScriptResult, run_script
+from helpers.scripts import ScriptResult, run_module, run_script
 
 
 def processes_with(marker: str) -> list[psutil.Process]:
@@ -144,3 +144,32 @@ def test_run_script_runs_a_file_and_show_script_prints_it(tmp_path, capsys):
     assert capsys.readouterr().out == "# answer.py\nprint(6 * 7)\n\n"
     with pytest.raises(FileNotFoundError, match="no script"):
         run_script(tmp_path / "missing.py")
+
+
+# ---- run_module ----
+
+@pytest.mark.timeout(60)
+def test_run_module_runs_python_dash_m_with_arguments(tmp_path):
+    data = tmp_path / "data.json"
+    data.write_text('{"b": 1, "a": [2]}')
+    result = run_module("json.tool", args=("--sort-keys", "--compact", str(data)), timeout=30)
+    assert result.ok and result.stdout.strip() == '{"a":[2],"b":1}'
+
+
+@pytest.mark.timeout(60)
+def test_run_module_kills_a_module_that_hangs(tmp_path, monkeypatch):
+    (tmp_path / "course_hangs_here.py").write_text("import time\ntime.sleep(30)\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    start = time.perf_counter()
+    result = run_module("course_hangs_here", timeout=1)
+    assert result.timed_out and result.returncode is None and not result.ok
+    assert time.perf_counter() - start < 15
+
+
+def test_run_module_rejects_bad_arguments():
+    with pytest.raises(TypeError):
+        run_module("")
+    with pytest.raises(ValueError):
+        run_module("json.tool", timeout=0)
+    with pytest.raises(TypeError):
+        run_module("json.tool", args="--help")

@@ -1,5 +1,7 @@
 """Pin this interpreter to one CPU, then run CPU tasks sequentially and on 2 processes.
 
+Three interleaved rounds (sequential, pool, sequential, pool, ...); each figure is a median.
+
 The workers report their own CPU time (time.process_time() inside each task), which counts
 under every start method: os.times() would count only children this process reaped, and
 forkserver's workers are the server's children, not ours. Prints one line of JSON.
@@ -7,12 +9,15 @@ forkserver's workers are the server's children, not ours. Prints one line of JSO
 
 import json
 import os
+import statistics
 import threading
 import time
 from multiprocessing.pool import ThreadPool
 
 from helpers import gil
 from helpers.machine import effective_cpus, mp_context
+
+ROUNDS = 3
 
 
 def thread_name(_):
@@ -22,23 +27,28 @@ def thread_name(_):
 
 def main():
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # pin to one CPU
-    tasks = [(i, gil.CPU_TERMS) for i in range(6)]
-    start = time.perf_counter()
-    sequential = [gil.burn_cpu_timed(task) for task in tasks]
-    sequential_s = time.perf_counter() - start
+    tasks = [(i, gil.CPU_TERMS) for i in range(4)]
+    rounds = {"sequential_s": [], "sequential_cpu_s": [], "pool_s": [], "workers_cpu_s": []}
+    equal = True
     with mp_context().Pool(2) as pool:
         pool.map(abs, range(2))  # wait until the workers are up: time the work only
-        start = time.perf_counter()
-        parallel = pool.map_async(gil.burn_cpu_timed, tasks, 1).get(timeout=60)
-        pool_s = time.perf_counter() - start
+        for _ in range(ROUNDS):  # interleaved, so a busy spell hits both alike
+            start = time.perf_counter()
+            sequential = [gil.burn_cpu_timed(task) for task in tasks]
+            rounds["sequential_s"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            parallel = pool.map_async(gil.burn_cpu_timed, tasks, 1).get(timeout=60)
+            rounds["pool_s"].append(time.perf_counter() - start)
+            rounds["sequential_cpu_s"].append(sum(c for _, c in sequential))
+            rounds["workers_cpu_s"].append(sum(c for _, c in parallel))
+            equal = equal and [v for v, _ in parallel] == [v for v, _ in sequential]
     with ThreadPool() as pool:
         names = set(pool.map(thread_name, range(24), chunksize=1))
     print(json.dumps({
         "os.cpu_count()": os.cpu_count(), "effective_cpus()": effective_cpus(),
         "ThreadPool() threads": len(names),
-        "equal": [v for v, _ in parallel] == [v for v, _ in sequential],
-        "sequential_s": sequential_s, "sequential_cpu_s": sum(c for _, c in sequential),
-        "pool_s": pool_s, "workers_cpu_s": sum(c for _, c in parallel),
+        "equal": equal, "rounds": ROUNDS,
+        **{name: statistics.median(values) for name, values in rounds.items()},
     }))
 
 
