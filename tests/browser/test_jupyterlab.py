@@ -7,19 +7,31 @@ cells, plots that came out empty, widgets that did not render.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from jupyterlab_driver import run_notebook
 
+from helpers import ci_legs
 from helpers.collection import NOTEBOOKS
 
 pytestmark = pytest.mark.browser
 NAMES = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
 
 
+@pytest.fixture(scope="module")
+def ran():
+    """The course's notebooks this module ran, recorded for the CI table when it ends."""
+    started, seconds = time.monotonic(), []
+    yield seconds
+    ci_legs.record("jupyterlab", notebooks=len(seconds), seconds=time.monotonic() - started,
+                   notebook_seconds=sum(seconds))
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_runs_cleanly_in_jupyterlab(page, lab_server, name):
+def test_notebook_runs_cleanly_in_jupyterlab(page, lab_server, name, ran):
     report = run_notebook(page, lab_server, name)
+    ran.append(report.seconds)
     print(f"{name}: all cells ran in {report.seconds:.0f} s in the browser; "
           f"{report.explorers} explorer(s) moved and re-run")
     assert report.problems == []
