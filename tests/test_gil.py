@@ -107,7 +107,9 @@ def test_run_with_the_default_chunksize_runs_chunks():
     result = gil.run("thread pool", gil.wait_io, waits, workers=2, chunksize=None)
     chunk = math.ceil(10 / (4 * 2))  # 2: five chunks, three rounds of 2 waits
     model = models.makespan(models.rounds(10, chunk), 2, chunk * 0.05)
-    assert model * 0.99 <= result.elapsed < model + 0.025
+    # The floor tells chunks of 2 (0.3 s) from chunks of 1 (0.25 s); the ceiling only has to stay
+    # below one wait after another (0.5 s): a busy machine delayed the pool's start by 29 ms.
+    assert model * 0.99 <= result.elapsed < model + 0.1
 
 
 @pytest.mark.parametrize("method", START_METHODS)
