@@ -15,8 +15,8 @@ CHROMIUM ?= /usr/bin/chromium
 PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
 PY313 ?= $(lastword $(wildcard $(PYENV_ROOT)/versions/3.13.*/bin/python3))
 
-.PHONY: lab test lint unit bench start-methods notebooks-spawn test-matrix test-one-cpu test-py313 test-browser \
-	test-rerun test-busy test-modern site test-site clean
+.PHONY: lab test lint unit bench start-methods test-one-cpu test-busy test-browser test-browser-spawn \
+	install-browser install-browser-spawn test-rerun test-modern prepare-modern site test-site claims clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +49,7 @@ unit: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 # For developers: the notebooks that start processes, again under every start method but the
-# default one (which `unit` already ran). CI covers the start methods through test-matrix.
+# default one (which `unit` already ran). CI covers the start methods through its legs.
 start-methods: $(VENV)/.installed-test
 	@default=$$($(BIN)/python -c 'import multiprocessing as mp; print(mp.get_start_method())'); \
 	for method in $$($(BIN)/python -c 'import multiprocessing as mp; print(*mp.get_all_start_methods())'); do \
@@ -61,47 +61,57 @@ start-methods: $(VENV)/.installed-test
 
 # Every notebook run in JupyterLab in Chromium (Debian's: apt-get install chromium; Playwright's
 # own browser download is never used). Screenshots land in build/browser/.
+install-browser: $(VENV)/.installed-browser
+
 test-browser: $(VENV)/.installed-browser
 	@test -x "$(CHROMIUM)" || { echo "test-browser needs Chromium at $(CHROMIUM):" \
 		"apt-get install chromium, or make test-browser CHROMIUM=/path/to/chromium" >&2; exit 1; }
 	COURSE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser tests/browser
 
-# The robustness matrix, combining axes instead of multiplying them: the default run of `test`
-# covers the platform's start method; here Python 3.13 runs under spawn and one CPU under
-# forkserver. Each notebook is also checked for leftovers and budgets (see conftest.py).
-test-matrix: test-py313 test-one-cpu
+# CI's browser leg: the same under Python 3.13 (pyenv's) and spawn, the start method of macOS and
+# Windows. Without Python 3.13 it says so and fails, since the CI matrix counts on it.
+need-313 = @test -x "$(PY313)" || { echo "$@ needs Python 3.13: pyenv install 3.13, or" \
+	"make $@ PY313=/path/to/python3.13" >&2; exit 1; }
 
+install-browser-spawn:
+	$(need-313)
+	$(MAKE) --no-print-directory PYTHON=$(PY313) install-browser
+
+test-browser-spawn:
+	$(need-313)
+	MP_START_METHOD=spawn $(MAKE) --no-print-directory PYTHON=$(PY313) test-browser
+
+# One axis at a time, for developers (CI folds them into its legs; see README, "Tests"): every
+# notebook pinned to one CPU under forkserver, or beside a busy neighbour.
 test-one-cpu: $(VENV)/.installed-test
 	@command -v taskset >/dev/null || { echo "test-one-cpu needs taskset (util-linux)" >&2; exit 1; }
 	MP_START_METHOD=forkserver taskset -c 0 $(BIN)/python -m pytest -q notebooks
-
-test-py313:
-	@if [ -x "$(PY313)" ]; then \
-		$(MAKE) --no-print-directory PYTHON=$(PY313) VENV=.venv-3.13 notebooks-spawn; \
-	else \
-		echo "!!!!!!!! Python 3.13 not found (PY313=$(PY313)): running the spawn leg on" \
-			"$$($(PYTHON) --version) instead !!!!!!!!"; \
-		$(MAKE) --no-print-directory notebooks-spawn; \
-	fi
-
-notebooks-spawn: $(VENV)/.installed-test
-	MP_START_METHOD=spawn $(BIN)/python -m pytest -q notebooks
 
 # Instructors re-run cells: every notebook top to bottom, then every code cell again in the same
 # kernel.
 test-rerun: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -m rerun tests/rerun
 
-# A learner's laptop is busy: every notebook again while another process spins one CPU. The
-# budget grows by half, since the notebook shares the machine.
+# A learner's laptop is busy: every notebook while another process spins one CPU. The budget
+# grows by half, since the notebook shares the machine.
 test-busy: $(VENV)/.installed-test
 	COURSE_BUDGET_SECONDS=90 $(BIN)/python tools/busy_neighbour.py -- \
 		$(BIN)/python -m pytest -q notebooks
 
-# The whole suite under Python 3.14 and 3.15, from Debian's development suite in a chroot
-# (debootstrapped once into ~/.cache/accelerating-python; Debian and root only, else it skips).
+# Unit tests and every notebook under Python 3.14 (one CPU) and 3.15 (beside a busy neighbour),
+# from Debian's development suite in a chroot (debootstrapped once into
+# ~/.cache/accelerating-python, each venv kept until pyproject.toml changes; Debian and root
+# only, else it skips). prepare-modern only installs (CI runs it beside the site build).
 test-modern:
-	bash tools/test_modern.sh
+	bash tools/test_modern.sh test
+
+prepare-modern:
+	bash tools/test_modern.sh prepare
+
+# Every speed claim the tests evaluated (build/ci/claims.jsonl, all legs of a CI run), tightest
+# margin first; those within 10 % of a bound are flagged before they fail.
+claims: $(VENV)/.installed
+	$(BIN)/python -m helpers.claims
 
 # The headline claims measured side by side (not pass/fail): build/benchmark.md.
 bench: $(VENV)/.installed

@@ -22,6 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from helpers import ci_legs, claims
 from helpers.machine import effective_cpus, start_method
 
 ALLOW_STDERR_TAG = "expect-stderr"
@@ -124,6 +125,11 @@ class TreeMemory:
 
 
 _runs: dict[str, NotebookRun] = {}
+_SESSION_STARTED = time.monotonic()
+# Under the tests a speed claim that misses all its tries raises (a learner's kernel shows a ⚠
+# and goes on), and every evaluation lands in the claims ledger (make claims). Kernels inherit.
+os.environ.setdefault(claims.STRICT_VARIABLE, "1")
+os.environ.setdefault(claims.LEDGER_VARIABLE, str(REPORT.parent / "ci" / "claims.jsonl"))
 
 
 def _kernel_pid(item: pytest.Item) -> int | None:
@@ -175,10 +181,13 @@ def _non_daemon_threads(item: pytest.Item) -> list[str]:
         str(found)]
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    """At a notebook's first cell, before nbval starts its kernel: name it for the ledger."""
     if hasattr(item, "cell") and item.parent.nodeid not in _runs:
-        _runs[item.parent.nodeid] = NotebookRun(Path(str(item.parent.path)).name,
-                                                shm_before=_shared_memory())
+        name = Path(str(item.parent.path)).name
+        os.environ[claims.NOTEBOOK_VARIABLE] = name
+        _runs[item.parent.nodeid] = NotebookRun(name, shm_before=_shared_memory())
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -246,5 +255,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
     terminalreporter.write_sep("-", f"notebook report (also in {REPORT.relative_to(Path.cwd())})"
                                if REPORT.is_relative_to(Path.cwd()) else "notebook report")
     terminalreporter.write_line(section)
+    ci_legs.record("nbval", notebooks=len(_runs), seconds=time.monotonic() - _SESSION_STARTED,
+                   notebook_seconds=sum(run.seconds for run in _runs.values()))
 
 

@@ -1,4 +1,4 @@
-"""The collection itself: which notebooks exist, their links, and the README table.
+"""The collection itself: which notebooks exist, their links, and the README's tables.
 
 Every Binder link is written from one place, ``[tool.course]`` in ``pyproject.toml``
 (``repository = "owner/name"``, ``ref = "tag or branch"``), so publishing changes one line.
@@ -22,6 +22,8 @@ import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from helpers.ci_legs import MATRIX_END, MATRIX_START, readme_matrix
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -165,6 +167,7 @@ def _synced_readme(collection: list[NotebookInfo]) -> str:
     text = README.read_text(encoding="utf-8")
     badge = f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_url()})"
     text = _replace_between(text, BADGE_START, BADGE_END, badge, "README.md")
+    text = _replace_between(text, MATRIX_START, MATRIX_END, readme_matrix(), "README.md")
     return _replace_between(text, TABLE_START, TABLE_END, readme_table(collection), "README.md")
 
 

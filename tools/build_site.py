@@ -4,6 +4,7 @@
 
 1. Execute each notebook once (``nbclient``, as the tests do) with ``COURSE_STATIC_SITE=1``,
    into ``build/executed/``; a notebook whose source has not changed since is not run again.
+   ``make test-rerun`` writes these copies from its first pass, so in CI the site only renders.
 2. Stage README.md, the licence and contributing pages and the executed notebooks in the
    repository's own layout, so every relative link (``notebooks/02_gil.ipynb``,
    ``../README.md``) resolves, and render them with Sphinx (``site/conf.py``).
@@ -22,6 +23,8 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from helpers import ci_legs
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                if options.only is None or source.name[:2] in options.only]
     for stale in set(EXECUTED.glob("*.ipynb")) - {EXECUTED / s.name for s in sources}:
         stale.unlink()
-    started = time.monotonic()
+    started, executed = time.monotonic(), 0
     for source in sources:
         target = EXECUTED / source.name
         if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
@@ -100,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"{source.name}: executed in {execute(source, target, options.timeout):.0f} s",
               flush=True)
+        executed += 1
     stage()
     shutil.rmtree(SITE, ignore_errors=True)
     done = subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html",
@@ -113,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         '<meta http-equiv="refresh" content="0; url=README.html">'
         '<a href="README.html">Accelerating Python</a>\n', encoding="utf-8")
     pages = len(list(SITE.rglob("*.html")))
+    ci_legs.record("site", notebooks=len(sources), seconds=time.monotonic() - started,
+                   executed=executed)
     print(f"site: {pages} pages in {SITE.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
     return 0
 

@@ -3,12 +3,14 @@
     python tools/busy_neighbour.py -- python -m pytest notebooks
 
 The neighbour is a plain Python loop in its own process, at normal priority; it stops when
-the command ends, and by itself after ``--limit`` seconds at the latest.
+the command ends, and by itself after ``--limit`` seconds at the latest. The command runs with
+``COURSE_NEIGHBOUR=busy``, so the CI table can say where a neighbour really ran.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"busy neighbour: pid {neighbour.pid} spins one CPU while the command runs",
           flush=True)
     try:
-        return subprocess.call(command)
+        return subprocess.call(command, env={**os.environ, "COURSE_NEIGHBOUR": "busy"})
     finally:
         neighbour.kill()
         neighbour.wait(timeout=10)

@@ -1,22 +1,33 @@
 #!/usr/bin/env bash
-# make test-modern: the whole test suite under the Pythons learners install today, 3.14 and 3.15
-# (both default to forkserver on Linux). No installer here can download an interpreter, but
-# Debian's development suite packages both: debootstrap it into a cache folder (reused when
-# present), install the interpreters there, copy the repository in, and run pytest with each in
-# the chroot. Skips loudly, and exits 0, where the machine is not Debian or we are not root.
+# make test-modern: the unit tests and every notebook under the Pythons learners install today,
+# 3.14 and 3.15 (both default to forkserver on Linux). No installer here can download an
+# interpreter, but Debian's development suite packages both: debootstrap it into a cache folder
+# (reused when present), install the interpreters there, copy the repository in, and run pytest
+# with each in the chroot. Skips loudly, and exits 0, where the machine is not Debian or we are
+# not root.
+#
+#   bash tools/test_modern.sh prepare   # the chroot and each Python's venv (cached), no tests
+#   bash tools/test_modern.sh test      # prepare, then each leg: unit tests, then the notebooks
+#
+# Each leg in MODERN_LEGS is PYTHON:CPUS:NEIGHBOUR. CPUS 1 pins the notebooks to one CPU
+# (taskset -c 0); NEIGHBOUR busy runs them beside tools/busy_neighbour.py. The unit tests run
+# on the whole machine, quiet. helpers/ci_legs.py declares the same legs (a test compares).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
+step=${1:-test}
 suite=${MODERN_SUITE:-sid}
-pythons=${MODERN_PYTHONS:-"3.14 3.15"}
+legs=${MODERN_LEGS:-"3.14:1:quiet 3.15:2:busy"}
 root=${MODERN_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/accelerating-python/debian-$suite}
+pythons=$(for leg in $legs; do echo "${leg%%:*}"; done)
 
 skip() {
   echo "!!!!!!!! test-modern skipped: $1 !!!!!!!!"
-  echo "!!!!!!!! Python $pythons did not run; see README.md, 'Tests' !!!!!!!!"
+  echo "!!!!!!!! Python" $pythons "did not run; see README.md, 'Tests' !!!!!!!!"
   exit 0
 }
 [ -r /etc/debian_version ] || skip "not a Debian machine"
 [ "$(id -u)" = 0 ] || skip "debootstrap and chroot need root"
+case $step in prepare|test) ;; *) echo "usage: $0 [prepare|test]" >&2; exit 2 ;; esac
 
 # The mirror the machine itself uses (deb822 .sources files or the classic sources.list).
 mirror=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' \
@@ -25,18 +36,22 @@ mirror=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' 
   | grep -v security | head -n 1 || true)
 [ -n "$mirror" ] || skip "no Debian mirror in /etc/apt/sources.list(.d)"
 
+# gcc and the headers: for a dependency that publishes no wheel yet for the newest Python.
 packages="ca-certificates,gcc,libc6-dev,make"
 for version in $pythons; do
   packages="$packages,python$version,python$version-venv,python$version-dev"
 done
-if [ ! -x "$root/usr/bin/python${pythons##* }" ]; then
+have_all() { for v in $pythons; do [ -x "$root/usr/bin/python$v" ] || return 1; done; }
+if ! have_all; then
   command -v debootstrap >/dev/null || {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap
   }
   echo "== debootstrap $suite from $mirror into $root (once; reused afterwards)"
+  started=$(date +%s)
   rm -rf "$root" && mkdir -p "$root"
   debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" \
     > "$root.log" 2>&1 || { tail -n 30 "$root.log"; exit 1; }
+  echo "== debootstrap took $(( $(date +%s) - started )) s"
 fi
 
 mounted=()
@@ -58,23 +73,60 @@ done
 cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 
-status=0
-for version in $pythons; do
-  work="$root/work/course-$version"
+# A clean environment inside, with only what the tests read passed through.
+in_chroot() {
+  chroot "$root" env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 \
+    PIP_CERT=/etc/ssl/certs/ca-certificates.crt PIP_DISABLE_PIP_VERSION_CHECK=1 "$@"
+}
+
+# The repository as a fresh copy, and a venv that is rebuilt only when pyproject.toml changes.
+prepare() {
+  local version=$1 work="$root/work/course-$1" venv="/work/venv-$1" stamp
   rm -rf "$work" && mkdir -p "$work"
   (cd "$repo" && git ls-files -z --cached --others --exclude-standard | tar -c --null -T - 2>/dev/null) \
     | tar -x -C "$work"
-  start=$(date +%s)
-  echo "== Python $version in $suite: $(chroot "$root" "python$version" --version)"
-  if chroot "$root" env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 \
-      PIP_CERT=/etc/ssl/certs/ca-certificates.crt PIP_DISABLE_PIP_VERSION_CHECK=1 \
-      bash -c "cd /work/course-$version && python$version -m venv /work/venv-$version \
-        && /work/venv-$version/bin/python -m pip install --quiet -e '.[test]' \
-        && /work/venv-$version/bin/python -m pytest -q -p no:cacheprovider"; then
-    echo "== Python $version: passed in $(( $(date +%s) - start )) s"
+  stamp=$(sha256sum "$repo/pyproject.toml" | cut -c1-16)
+  if [ "$(cat "$root$venv/.stamp" 2>/dev/null)" = "$stamp" ]; then
+    in_chroot "$venv/bin/python" -m pip install --quiet --no-deps -e "/work/course-$version"
   else
-    echo "== Python $version: FAILED after $(( $(date +%s) - start )) s"
+    rm -rf "${root:?}$venv"
+    in_chroot bash -c "python$version -m venv $venv \
+      && $venv/bin/python -m pip install --quiet -e '/work/course-$version[test]'"
+    echo "$stamp" > "$root$venv/.stamp"
+  fi
+}
+
+status=0
+for leg in $legs; do
+  IFS=: read -r version cpus neighbour <<< "$leg"
+  started=$(date +%s)
+  prepare "$version"
+  echo "== Python $version in $suite: $(chroot "$root" "python$version" --version)," \
+    "ready in $(( $(date +%s) - started )) s"
+  [ "$step" = test ] || continue
+  label=()
+  [ -n "${COURSE_CI_LEG:-}" ] && label=("COURSE_CI_LEG=$COURSE_CI_LEG-$version")
+  pin=()
+  [ "$cpus" = 1 ] && pin=(taskset -c 0)
+  neighbour_run=() budget=60
+  [ "$neighbour" = busy ] && neighbour_run=("python$version" tools/busy_neighbour.py --) budget=90
+  cd_work="cd /work/course-$version &&"
+  echo "== Python $version: unit tests, then every notebook on $cpus CPU(s), $neighbour"
+  if in_chroot bash -c "$cd_work /work/venv-$version/bin/python -m pytest -q -p no:cacheprovider tests" \
+      && "${pin[@]}" chroot "$root" env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 \
+        "${label[@]}" COURSE_BUDGET_SECONDS=$budget bash -c "$cd_work ${neighbour_run[*]} \
+        /work/venv-$version/bin/python -m pytest -q -p no:cacheprovider notebooks"; then
+    echo "== Python $version: passed in $(( $(date +%s) - started )) s"
+  else
+    echo "== Python $version: FAILED after $(( $(date +%s) - started )) s"
     status=1
   fi
+  # What the chroot's runs recorded joins the host's: the notebook report and the CI table.
+  work="$root/work/course-$version"
+  mkdir -p "$repo/build/ci"
+  [ -f "$work/build/notebook_report.md" ] && cat "$work/build/notebook_report.md" >> "$repo/build/notebook_report.md"
+  for record in sessions claims; do
+    [ -f "$work/build/ci/$record.jsonl" ] && cat "$work/build/ci/$record.jsonl" >> "$repo/build/ci/$record.jsonl"
+  done
 done
 exit $status

@@ -7,19 +7,31 @@ cells, plots that came out empty, widgets that did not render.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from jupyterlab_driver import run_notebook
 
+from helpers import ci_legs
 from helpers.collection import NOTEBOOKS
 
 pytestmark = pytest.mark.browser
 NAMES = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
 
 
+@pytest.fixture(scope="module")
+def ran():
+    """The course's notebooks this module ran, recorded for the CI table when it ends."""
+    started, seconds = time.monotonic(), []
+    yield seconds
+    ci_legs.record("jupyterlab", notebooks=len(seconds), seconds=time.monotonic() - started,
+                   notebook_seconds=sum(seconds))
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_runs_cleanly_in_jupyterlab(page, lab_server, name):
+def test_notebook_runs_cleanly_in_jupyterlab(page, lab_server, name, ran):
     report = run_notebook(page, lab_server, name)
+    ran.append(report.seconds)
     print(f"{name}: all cells ran in {report.seconds:.0f} s in the browser; "
           f"{report.explorers} explorer(s) moved and re-run")
     assert report.problems == []
@@ -79,6 +91,29 @@ def test_explorers_are_moved_run_and_checked(page, lab_server):
         f"{name} explorer 2", f"{name} explorer 3"]
     assert "second run broke" in report.explorer_problems[0]
     assert "did not change" in report.explorer_problems[1]
+
+
+MISSED_CLAIM = (
+    "import os\n"
+    "for variable in ('COURSE_STRICT_CLAIMS', 'COURSE_CLAIMS_LEDGER'):  # a learner's kernel\n"
+    "    os.environ.pop(variable, None)\n"
+    "from helpers.claims import claim\n"
+    "held = claim('ten 0.2 s sleeps overlapped in {figure:.1f} s', measure=lambda: 2.0,\n"
+    "             within=(None, 0.5), why='no measurement can meet this interval')")
+
+
+def test_a_missed_speed_claim_warns_and_run_all_goes_on(page, lab_server):
+    name = scratch_notebook(lab_server, "96_missed_claim.ipynb", MISSED_CLAIM,
+                            "print('reached the last cell')")
+    report = run_notebook(page, lab_server, name)
+    assert report.problems == []
+    verdict = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .course-claim-missed")
+    assert verdict.count() == 1
+    assert "Not confirmed on this machine" in verdict.inner_text()
+    assert "no measurement can meet this interval" in verdict.inner_text()
+    last = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output",
+                        has_text="reached the last cell")
+    assert last.count() == 1
 
 
 def test_the_checker_sees_what_goes_wrong(page, lab_server):
