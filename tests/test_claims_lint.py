@@ -35,8 +35,7 @@ def is_timing(name: str) -> bool:
 # converted, and the test then keeps it converted.
 PENDING = {
     "02_gil", "03_pools", "04_threads", "05_producer_consumer",
-    "11_hidden_threads",
-    "12_asyncio", "13_subprocess", "14_scaling_out", "15_choosing",
+    "13_subprocess", "14_scaling_out", "15_choosing",
 }
 
 
