@@ -34,7 +34,7 @@ def is_timing(name: str) -> bool:
 # Notebooks whose timing claims are still on expect (issue 27): each leaves this list once
 # converted, and the test then keeps it converted.
 PENDING = {
-    "02_gil", "03_pools", "04_threads", "05_producer_consumer",
+    "02_gil", "03_pools",
     "13_subprocess", "14_scaling_out", "15_choosing",
 }
 
