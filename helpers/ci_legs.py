@@ -38,11 +38,16 @@ class Leg:
     command: str  # what .ci/run runs for it
     python: str
     start_method: str
-    cpus: str  # "2", or "1 (affinity)"
+    cpus: str  # "2", "1 (affinity)" or "1 (quota)"
     neighbour: str  # "quiet" or "busy"
     front_end: str  # "nbval", "rerun", "jupyterlab" or "site"
     passes: int  # how many times it executes each notebook
     why: str
+
+    @property
+    def cpu_limit(self) -> str:
+        """What limits the CPUs: "affinity" (taskset), "quota" (a cgroup, as Binder) or "none"."""
+        return self.cpus.split("(")[1].rstrip(")") if "(" in self.cpus else "none"
 
 
 LEGS = (
@@ -56,12 +61,14 @@ LEGS = (
         "a learner's JupyterLab, under the start method of macOS and Windows"),
     Leg("modern-3.14", "make test-modern", "3.14", "forkserver", "1 (affinity)", "quiet",
         "nbval", 1, "unit tests, then every notebook pinned to one CPU (taskset)"),
-    Leg("modern-3.15", "make test-modern", "3.15", "forkserver", "2", "busy", "nbval", 1,
-        "unit tests, then every notebook beside a process spinning one CPU"),
+    Leg("modern-3.15", "make test-modern", "3.15", "forkserver", "1 (quota)", "busy", "nbval", 1,
+        "unit tests, then every notebook under Binder's limits (a 1-CPU quota, 2 GB) beside a "
+        "process spinning one CPU"),
 )
 AXES = {"python": ("3.11", "3.13", "3.14", "3.15"),
         "start_method": ("fork", "spawn", "forkserver"),
-        "cpus": ("1", "2"), "neighbour": ("quiet", "busy"),
+        "cpus": ("1", "2"), "cpu_limit": ("none", "affinity", "quota"),
+        "neighbour": ("quiet", "busy"),
         "front_end": ("nbval", "rerun", "jupyterlab", "site")}
 
 
@@ -83,7 +90,7 @@ def cpus_here() -> str:
     """The CPUs this process can keep busy, and what limits them: "2", "1 (affinity)"."""
     cpus, quota = effective_cpus(), cpu_quota()
     if quota is not None and math.ceil(quota) < usable_cpus():
-        return f"{cpus} (quota {quota:g})"
+        return f"{cpus} (quota)"
     return f"{cpus} (affinity)" if usable_cpus() < (os.cpu_count() or 1) else str(cpus)
 
 

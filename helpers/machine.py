@@ -246,6 +246,12 @@ def report(numba: bool = False) -> MachineFacts:
         f"multiprocessing start method: {facts.start_method}"
         + (f" (from ${START_METHOD_VARIABLE})" if os.environ.get(START_METHOD_VARIABLE) else ""),
     ]
+    if facts.cpu_quota is not None:
+        lines.insert(3, (
+            f"  a quota is CPU time, not CPUs: each 100 ms period the threads may run on up to "
+            f"{facts.usable_cpus} CPUs at once until {facts.cpu_quota:g} CPU's worth is spent, "
+            "then wait; short measurements see bursts, long ones the quota (OpenBLAS and "
+            "os.cpu_count() ignore it)"))
     if facts.numba_threading_layer is not None:
         lines.append(f"numba threading layer: {facts.numba_threading_layer}")
     print("\n".join(lines))

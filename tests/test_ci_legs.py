@@ -58,10 +58,10 @@ def test_the_makefile_and_the_chroot_runner_run_the_declared_values():
     browser = make_recipe("test-browser-spawn")
     assert "MP_START_METHOD=spawn" in browser and "PY313" in browser
     modern = [leg for leg in LEGS if leg.name.startswith("modern-")]
-    spec = " ".join(f"{leg.python}:{leg.cpus.split()[0]}:{leg.neighbour}" for leg in modern)
+    spec = " ".join(f"{leg.python}:{leg.cpu_limit}:{leg.neighbour}" for leg in modern)
     runner = (ROOT / "tools" / "test_modern.sh").read_text(encoding="utf-8")
     assert f'legs=${{MODERN_LEGS:-"{spec}"}}' in runner
-    assert "taskset -c 0" in runner and "busy_neighbour.py" in runner
+    assert "taskset -c 0" in runner and "busy_neighbour.py" in runner and "cpu_quota.py" in runner
     assert "bash tools/test_modern.sh test" in make_recipe("test-modern")
 
 

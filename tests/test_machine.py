@@ -243,3 +243,11 @@ def test_python_cpu_count_reaches_usable_cpus():
                           "print(usable_cpus())"], env={**os.environ, "PYTHON_CPU_COUNT": "1"},
                          capture_output=True, text=True, check=True).stdout
     assert out.strip() == "1"
+
+
+def test_the_report_says_what_a_quota_means(monkeypatch, capsys):
+    monkeypatch.setattr(machine, "cpu_quota", lambda: 1.0)
+    facts = machine.report()
+    lines = capsys.readouterr().out.splitlines()
+    assert facts.cpus == 1 and "container quota=1 CPUs -> effective CPUs = 1" in lines[2]
+    assert lines[3].startswith("  a quota is CPU time, not CPUs") and "bursts" in lines[3]

@@ -9,14 +9,16 @@
 #   bash tools/test_modern.sh prepare   # the chroot and each Python's venv (cached), no tests
 #   bash tools/test_modern.sh test      # prepare, then each leg: unit tests, then the notebooks
 #
-# Each leg in MODERN_LEGS is PYTHON:CPUS:NEIGHBOUR. CPUS 1 pins the notebooks to one CPU
-# (taskset -c 0); NEIGHBOUR busy runs them beside tools/busy_neighbour.py. The unit tests run
-# on the whole machine, quiet. helpers/ci_legs.py declares the same legs (a test compares).
+# Each leg in MODERN_LEGS is PYTHON:LIMIT:NEIGHBOUR. LIMIT affinity pins the notebooks to one
+# CPU (taskset -c 0); quota gives them one CPU's worth of time per 100 ms period and 2 GB, with
+# the cgroup controllers, as Binder does (tools/cpu_quota.py); none leaves them the machine.
+# NEIGHBOUR busy runs them beside tools/busy_neighbour.py. The unit tests run on the whole
+# machine, quiet. helpers/ci_legs.py declares the same legs (a test compares).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 step=${1:-test}
 suite=${MODERN_SUITE:-sid}
-legs=${MODERN_LEGS:-"3.14:1:quiet 3.15:2:busy"}
+legs=${MODERN_LEGS:-"3.14:affinity:quiet 3.15:quota:busy"}
 root=${MODERN_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/accelerating-python/debian-$suite}
 pythons=$(for leg in $legs; do echo "${leg%%:*}"; done)
 
@@ -98,7 +100,7 @@ prepare() {
 
 status=0
 for leg in $legs; do
-  IFS=: read -r version cpus neighbour <<< "$leg"
+  IFS=: read -r version limit neighbour <<< "$leg"
   started=$(date +%s)
   prepare "$version"
   echo "== Python $version in $suite: $(chroot "$root" "python$version" --version)," \
@@ -107,11 +109,12 @@ for leg in $legs; do
   label=()
   [ -n "${COURSE_CI_LEG:-}" ] && label=("COURSE_CI_LEG=$COURSE_CI_LEG-$version")
   pin=()
-  [ "$cpus" = 1 ] && pin=(taskset -c 0)
+  [ "$limit" = affinity ] && pin=(taskset -c 0)
+  [ "$limit" = quota ] && pin=(python3 "$repo/tools/cpu_quota.py" --cpus 1 --memory 2G --)
   neighbour_run=() budget=60
   [ "$neighbour" = busy ] && neighbour_run=("python$version" tools/busy_neighbour.py --) budget=90
   cd_work="cd /work/course-$version &&"
-  echo "== Python $version: unit tests, then every notebook on $cpus CPU(s), $neighbour"
+  echo "== Python $version: unit tests, then every notebook ($limit CPU limit, $neighbour)"
   if in_chroot bash -c "$cd_work /work/venv-$version/bin/python -m pytest -q -p no:cacheprovider tests" \
       && "${pin[@]}" chroot "$root" env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 \
         "${label[@]}" COURSE_BUDGET_SECONDS=$budget bash -c "$cd_work ${neighbour_run[*]} \
