@@ -1,6 +1,7 @@
 """Pin this interpreter to one CPU, then run CPU tasks sequentially and on 2 processes.
 
-Three interleaved rounds (sequential, pool, sequential, pool, ...); each figure is a median.
+Three interleaved rounds (sequential, pool, sequential, pool, ...), or as many as the first
+argument says; each figure is a median.
 
 The workers report their own CPU time (time.process_time() inside each task), which counts
 under every start method: os.times() would count only children this process reaped, and
@@ -10,6 +11,7 @@ forkserver's workers are the server's children, not ours. Prints one line of JSO
 import json
 import os
 import statistics
+import sys
 import threading
 import time
 from multiprocessing.pool import ThreadPool
@@ -17,7 +19,7 @@ from multiprocessing.pool import ThreadPool
 from helpers import gil
 from helpers.machine import effective_cpus, mp_context
 
-ROUNDS = 3
+ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 3  # interleaved rounds
 
 
 def thread_name(_):
