@@ -31,14 +31,6 @@ def is_timing(name: str) -> bool:
     return any(word in UNITS or word.startswith(TIMING_WORDS) for word in words)
 
 
-# Notebooks whose timing claims are still on expect (issue 27): each leaves this list once
-# converted, and the test then keeps it converted.
-PENDING = {
-    "02_gil", "03_pools",
-    "13_subprocess", "14_scaling_out", "15_choosing",
-}
-
-
 def timing_expects(path: Path) -> list[str]:
     """``cell N: expect(...)`` for each expect whose condition reads a timing name."""
     found = []
@@ -65,8 +57,6 @@ def timing_expects(path: Path) -> list[str]:
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")),
                          ids=lambda path: path.stem)
 def test_no_timing_claim_rests_on_bare_expect(path):
-    if path.stem in PENDING:
-        pytest.skip("issue 27: this notebook's timing claims are not yet converted")
     assert timing_expects(path) == []
 
 

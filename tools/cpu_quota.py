@@ -14,6 +14,7 @@ with anything still in it. Linux and root only: elsewhere it says so and exits 2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -61,10 +62,8 @@ def remove_groups(groups: list[Path]) -> None:
             if not pids:
                 break
             for pid in pids:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             time.sleep(0.1)
         group.rmdir()
 
