@@ -1,11 +1,15 @@
-"""The tools CI runs: the busy neighbour, the chroot runner, the site builder's link fixer."""
+"""The tools CI runs: busy neighbour, CPU quota, chroot runner, the site's link fixer."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import psutil
+import pytest
 
 from helpers.collection import ROOT
 
@@ -49,3 +53,24 @@ def test_site_links_in_outputs_point_at_pages(tmp_path):
     assert page.read_text() == ('<a href="02_gil.html#setup">a</a> <a href="03_pools.ipynb">b</a> '
                                 '<a href="../_sources/x.ipynb">c</a> '
                                 '<a href="https://x.org/y.ipynb">d</a>')
+
+
+@pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0
+                    or (not Path("/sys/fs/cgroup/cpu").is_dir()
+                        and not Path("/sys/fs/cgroup/cgroup.controllers").exists()),
+                    reason="cgroup quotas need Linux, root and a cgroup file system")
+def test_cpu_quota_gives_the_command_a_quota_it_can_read_and_cleans_up():
+    probe = ("import json; from helpers import machine; "
+             "print(json.dumps([machine.cpu_quota(), machine.effective_cpus()]))")
+    done = subprocess.run([sys.executable, str(TOOLS / "cpu_quota.py"), "--cpus", "0.5",
+                           "--memory", "1G", "--", sys.executable, "-c", probe],
+                          capture_output=True, text=True, timeout=60, check=True)
+    groups = done.stdout.split(" in ")[1].splitlines()[0].split(", ")
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [0.5, 1]
+    assert groups and not any(Path(group).exists() for group in groups)
+
+
+def test_cpu_quota_refuses_no_command():
+    done = subprocess.run([sys.executable, str(TOOLS / "cpu_quota.py"), "--cpus", "1"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "give the command" in done.stderr
