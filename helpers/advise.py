@@ -334,7 +334,7 @@ def _choose(rows, profile, capacity, workers) -> tuple[str, str]:
              if name != "sequential" and row.seconds is not None and row.equal]
     gil = (f"a call {'releases' if profile.releases_gil else 'holds'} the GIL (a ticking "
            f"thread kept {profile.gil_share:.0%} of its pace)")
-    where = (f"capacity measured in the same rounds: {capacity:.2f} CPUs; tasks wait "
+    where = (f"Capacity measured in the same rounds: {capacity:.2f} CPUs; tasks wait "
              f"{profile.wait_share:.0%} of their time; {gil}")
     if timed:
         fastest = min(timed, key=lambda row: row.seconds)
@@ -342,12 +342,12 @@ def _choose(rows, profile, capacity, workers) -> tuple[str, str]:
             return fastest.strategy, (
                 f"{fastest.strategy} took {fastest.seconds:.3f} s against {base.seconds:.3f} s "
                 f"sequentially ({fastest.speedup:.2f}x, median of {len(base.times)} interleaved "
-                f"rounds, every round faster; results equal). {where[0].upper() + where[1:]}.")
+                f"rounds, every round faster; results equal). {where}.")
         return "sequential", (
             f"the fastest strategy, {fastest.strategy}, gained only {fastest.speedup:.2f}x "
             f"({fastest.seconds:.3f} s against {base.seconds:.3f} s), not more than {MARGIN}x and "
-            f"outside the spread of {len(base.times)} rounds. {where[0].upper() + where[1:]}.")
-    return "sequential", f"no strategy could be timed with equal results. {where[0].upper() + where[1:]}."
+            f"outside the spread of {len(base.times)} rounds. {where}.")
+    return "sequential", f"no strategy could be timed with equal results. {where}."
 
 
 def _chapters(best, func, inputs, profile) -> list[str]:

@@ -48,7 +48,7 @@ def close_enough(got: Any, want: Any, rel_tol: float = REL_TOL) -> bool:
             return False
     if isinstance(want, (list, tuple)):
         return (isinstance(got, (list, tuple)) and len(got) == len(want)
-                and all(close_enough(g, w, rel_tol) for g, w in zip(got, want)))
+                and all(close_enough(g, w, rel_tol) for g, w in zip(got, want, strict=True)))
     if isinstance(want, dict):
         return (isinstance(got, dict) and got.keys() == want.keys()
                 and all(close_enough(got[key], want[key], rel_tol) for key in want))
@@ -65,7 +65,7 @@ def close_enough(got: Any, want: Any, rel_tol: float = REL_TOL) -> bool:
 
 def first_difference(got: Sequence[Any], want: Sequence[Any]) -> int | None:
     """The index of the first result that differs, ``None`` when all are close enough."""
-    for index, (one, other) in enumerate(zip(got, want)):
+    for index, (one, other) in enumerate(zip(got, want, strict=False)):
         if not close_enough(one, other):
             return index
     return None if len(got) == len(want) else min(len(got), len(want))
@@ -166,7 +166,7 @@ def pickling(func: Callable[..., Any], inputs: Sequence[tuple],
     except Exception as error:
         return None, f"the function cannot be pickled ({type(error).__name__}: {error})"
     costs = []
-    for index, (args, result) in enumerate(zip(inputs, results)):
+    for index, (args, result) in enumerate(zip(inputs, results, strict=True)):
         start = time.perf_counter()
         try:
             pickle.loads(pickle.dumps(args))
@@ -252,9 +252,10 @@ def run_threads(func: Callable[..., Any], inputs: Sequence[tuple], workers: int,
     pool = ThreadPoolExecutor(workers, thread_name_prefix="advise")
     try:
         futures = [pool.submit(func, *args) for args in inputs]
-        done, pending = wait(futures, timeout=timeout)
+        pending = wait(futures, timeout=timeout).not_done
         if pending:
-            raise Stopped(f"{len(pending)} of {len(futures)} tasks unfinished after {timeout:.1f} s")
+            raise Stopped(f"{len(pending)} of {len(futures)} tasks unfinished "
+                          f"after {timeout:.1f} s")
         return [future.result() for future in futures]
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

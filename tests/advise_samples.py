@@ -50,7 +50,7 @@ def nbody(steps: int, dt: float = 0.01) -> float:
             r[1] += dt * vy
             r[2] += dt * vz
     energy = 0.0
-    for ((x1, y1, z1), v1, m1), ((x2, y2, z2), _v2, m2) in pairs:
+    for ((x1, y1, z1), _v1, m1), ((x2, y2, z2), _v2, m2) in pairs:
         energy -= (m1 * m2) / ((x1 - x2) ** 2 + (y1 - y2) ** 2 + (z1 - z2) ** 2) ** 0.5
     for _r, [vx, vy, vz], m in bodies:
         energy += m * (vx * vx + vy * vy + vz * vz) / 2.0
