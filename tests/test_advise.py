@@ -57,10 +57,11 @@ def speedups(advice: Advice) -> dict[str, float]:
 def test_spectral_norm_numba(no_child_left):
     # pyperformance's spectral_norm: float arithmetic in nested range loops over lists, which
     # numba compiles to machine code. Tens of times faster than any pool of interpreters can
-    # be on 2 CPUs, so numba is the advice on 1 CPU and on 2.
-    advice = advise(spectral_norm, [(30,)] * 6, budget=BUDGET)
+    # be on 2 CPUs, so numba is the advice on 1 CPU and on 2 (numba-parallel only where its
+    # threads beat plain njit by a clear margin too).
+    advice = advise(spectral_norm, [(50,)] * 6, budget=BUDGET)
     print(advice, speedups(advice))
-    assert advice.best == "numba"
+    assert advice.best in ("numba", "numba-parallel")
     assert advice.row("numba").equal and advice.row("numba").speedup > 5
     assert "compiled in" in advice.row("numba").note
     assert not advice.profile.releases_gil
