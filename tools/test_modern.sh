@@ -61,13 +61,15 @@ cleanup() {
   for (( i=${#mounted[@]}-1; i>=0; i-- )); do umount -l "${mounted[$i]}" 2>/dev/null || true; done
 }
 trap cleanup EXIT
-for target in proc sys dev dev/shm; do
+for target in proc sys dev dev/pts dev/shm; do
   mkdir -p "$root/$target"
   case $target in
     proc) mount -t proc proc "$root/proc" ;;
-    sys) mount --bind /sys "$root/sys" ;;  # MPI's UCX lists /sys/class/net
+    # With the cgroup file systems below it: MPI's UCX lists /sys/class/net, and a notebook
+    # reads its CPU quota from /sys/fs/cgroup.
+    sys) mount --rbind /sys "$root/sys" && mount --make-rslave "$root/sys" ;;
     dev/shm) mount -t tmpfs -o size=2g shm "$root/dev/shm" ;;
-    *) mount --bind "/$target" "$root/$target" ;;
+    *) mount --bind "/$target" "$root/$target" ;;  # dev/pts: pseudo-terminals (13's pty)
   esac
   mounted+=("$root/$target")
 done
