@@ -8,9 +8,6 @@ timed in interleaved rounds with the machine's capacity measured in the same rou
 command line does the same::
 
     python -m helpers.advise package.module:function --inputs package.module:make_inputs
-
->>> import zlib
->>> advice = advise(zlib.crc32, [(bytes(1000),)] * 4, budget=20)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -26,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from helpers import advise_strategies as run
@@ -104,18 +102,16 @@ class Advice:
 
     def plot(self):
         """Each strategy's speedup as a bar, against the capacity measured in the same rounds."""
-        import matplotlib.pyplot as plt
-        from matplotlib.figure import Figure
+        import matplotlib.pyplot as plt  # here: a process worker never loads matplotlib
         rows = [row for row in self.rows if row.speedup is not None]
-        figure: Figure = plt.figure(figsize=(7, 3.5))
+        figure = plt.figure(figsize=(7, 3.5))
         axes = figure.add_subplot()
         axes.bar([row.strategy for row in rows], [row.speedup for row in rows],
                  color=["#0072B2" if row.equal else "#D55E00" for row in rows])
         axes.axhline(self.capacity, color="#009E73", linestyle="--",
                      label=f"capacity now: {self.capacity:.2f} CPUs")
         axes.axhline(1, color="grey", linewidth=0.8)
-        axes.set_ylabel("speedup over sequential (×)")
-        axes.set_title(f"Best: {self.best}")
+        axes.set(ylabel="speedup over sequential (×)", title=f"Best: {self.best}")
         axes.legend()
         plt.close(figure)
         return figure
@@ -185,8 +181,7 @@ def _advise(func, inputs, budget, workers, bar, stack) -> Advice:
     deadline = time.perf_counter() + budget
     results, profile, sequential = _profile(func, inputs, deadline, budget)
     bar.update()
-    tasks = len(inputs)
-    waits = profile.wait_share > 0.5
+    tasks, waits = len(inputs), profile.wait_share > 0.5
     rows = {name: Row(name) for name in BEST}
     rows["sequential"].note = f"{tasks} tasks, {profile.task_seconds * 1e3:.3g} ms each"
     runners: dict[str, Callable[[float], list]] = {}
@@ -362,18 +357,15 @@ def _chapters(best, func, inputs, profile) -> list[str]:
     if profile.cpus_busy > 1.2:
         chapters.append(CHAPTERS["hidden"])
     if any(type(a).__module__ == "numpy" for args in inputs[:1] for a in args):
-        try:
-            loops = "for " in inspect.getsource(func)
-        except (OSError, TypeError):
-            loops = False
-        if loops:
-            chapters.append(CHAPTERS["vectorise"] + ": vectorisation is not automatic, and "
-                            "the profile shows a Python loop over array elements")
+        with contextlib.suppress(OSError, TypeError):  # no source: a built-in, a lambda in C
+            if "for " in inspect.getsource(func):
+                chapters.append(CHAPTERS["vectorise"] + ": vectorisation is not automatic, "
+                                "and the profile shows a Python loop over array elements")
     return list(dict.fromkeys([*chapters, CHAPTERS["choosing"]]))
 
 
 def load(spec: str) -> Any:
-    """``package.module:name`` -> the object."""
+    """``package.module:name`` -> the object, for the command line."""
     module, _, name = spec.partition(":")
     if not module or not name:
         raise ValueError(f"expected package.module:name, got {spec!r}")
@@ -400,8 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(advice)
     if options.json:
-        with open(options.json, "w", encoding="utf-8") as out:
-            out.write(advice.to_json())
+        Path(options.json).write_text(advice.to_json(), encoding="utf-8")
     return 0
 
 

@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 from helpers.machine import start_method
+from helpers.profiling import keep_gil
 
 REL_TOL = 1e-9  # floats and arrays: numba never uses fastmath here, so only rounding differs
 ABS_TOL = 1e-12
@@ -117,9 +118,10 @@ class TaskFailed(Exception):
 def gil_share(func: Callable[..., Any], inputs: Sequence[tuple], seconds: float = 0.2) -> float:
     """A ticking thread's progress during calls, as a share of its progress during a sleep.
 
-    The ticker sleeps 1 ms and takes the GIL to count: during a call that holds the GIL it
-    ticks once per switch interval at best (share well under 0.5); during one that releases
-    it, as often as during a sleep (share near 1), even on one CPU.
+    The ticker sleeps 1 ms and takes the GIL to count. The calls run with the switch interval
+    at 5 s (``profiling.keep_gil``), so code that holds the GIL keeps it to the end of the
+    probe and the ticker barely ticks (share near 0), however short each call is; code that
+    releases it lets the ticker run as often as during a sleep (share near 1), even on one CPU.
     """
     def rate(body: Callable[[], None]) -> float:
         stop, ticks = threading.Event(), [0]
@@ -145,7 +147,8 @@ def gil_share(func: Callable[..., Any], inputs: Sequence[tuple], seconds: float 
             func(*args)
             if time.perf_counter() > end:
                 return
-    during_calls = rate(calls)
+    with keep_gil():
+        during_calls = rate(calls)
     during_sleep = rate(lambda: time.sleep(seconds))
     return during_calls / during_sleep if during_sleep > 0 else 1.0
 
