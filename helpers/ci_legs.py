@@ -158,8 +158,8 @@ def table(steps: list[dict], sessions: list[dict]) -> str:
                         f"| {s['seconds']:.0f} |")
         rest = step["seconds"] - sum(s["seconds"] for s in own)
         if rest >= 5:
-            rows.append(f"| {step['name']} | its installs, start-up, rendering | | | | | | "
-                        f"| {rest:.0f} |")
+            rows.append(f"| {step['name']} | rest of the step: installs, unit tests, start-up, "
+                        f"rendering | | | | | | | {rest:.0f} |")
     return "\n".join(rows)
 
 

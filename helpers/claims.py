@@ -210,10 +210,10 @@ def _show(verdict: str) -> None:
 def _write_ledger(sentence: str, within: tuple[float | None, float | None],
                   figures: list[float], held: bool, others: float | None) -> None:
     ledger = os.environ.get(LEDGER_VARIABLE)
-    if not ledger:
-        return
     notebook = (os.environ.get(NOTEBOOK_VARIABLE)
-                or Path(os.environ.get("JPY_SESSION_NAME", "unknown")).name)
+                or Path(os.environ.get("JPY_SESSION_NAME", "")).name)
+    if not ledger or not notebook:  # the ledger is the notebooks' (not a doctest's or a script's)
+        return
     entry = {"notebook": notebook, "claim": sentence, "within": list(within),
              "figures": figures, "tries": len(figures), "held": held,
              "margin": margin(figures[-1], within),

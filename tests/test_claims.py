@@ -39,6 +39,13 @@ def test_a_claim_that_holds_at_once_is_not_measured_again(ledger, capsys):
     assert entry["margin"] == pytest.approx(0.1818, abs=1e-3)
 
 
+def test_a_claim_outside_a_notebook_stays_out_of_the_ledger(ledger, monkeypatch):
+    monkeypatch.delenv(claims.NOTEBOOK_VARIABLE)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert claim("gained {figure:.1f}x", lambda: 1.8, (1.5, 2.2), "two CPUs")
+    assert not ledger.exists()
+
+
 def test_a_miss_is_measured_again_and_says_so(ledger, capsys):
     measure, left = figures_from(1.1, 1.7)
     verdict = claim("gained {figure:.1f}x", measure, (1.5, None), "two CPUs", first=1.2)
