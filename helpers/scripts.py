@@ -79,15 +79,7 @@ def run_script(
     if not isinstance(code, str):
         raise TypeError("code must be a script's path (pathlib.Path) or its text (str), "
                         f"got {type(code).__name__}")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
-    if not timeout > 0:
-        raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
-    if not isinstance(args, (tuple, list)) or not all(isinstance(arg, str) for arg in args):
-        raise TypeError(f"args must be a tuple of str, got {args!r}")
-    if env is not None and not (isinstance(env, Mapping) and all(
-            isinstance(k, str) and isinstance(v, str) for k, v in env.items())):
-        raise TypeError("env must map str to str (a dict)")
+    _check_run_options(timeout, args, env)
 
     with tempfile.TemporaryDirectory(prefix="course-script-") as folder:
         path = Path(folder) / "script.py"
@@ -113,6 +105,12 @@ def run_module(
     """
     if not isinstance(module, str) or not module.strip():
         raise TypeError(f"module must be a module's name (str), got {module!r}")
+    _check_run_options(timeout, args, env)
+    return _run([sys.executable, "-m", module, *args], cwd=None, env=env, timeout=timeout)
+
+
+def _check_run_options(timeout: float, args: object, env: object) -> None:
+    """The checks run_script and run_module share: a clear error for a bad option."""
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
     if not timeout > 0:
@@ -122,7 +120,6 @@ def run_module(
     if env is not None and not (isinstance(env, Mapping) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in env.items())):
         raise TypeError("env must map str to str (a dict)")
-    return _run([sys.executable, "-m", module, *args], cwd=None, env=env, timeout=timeout)
 
 
 def _run(command: list[str], *, cwd: str | None, env: Mapping[str, str] | None,
