@@ -1,0 +1,89 @@
+"""helpers.capacity: k copies of a serial kernel at once against one, on a shared machine."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from helpers.capacity import Capacity, hash_spin, measure_capacity, spin
+
+
+def children() -> set[int]:
+    return {child.pid for child in psutil.Process().children(recursive=True)}
+
+
+def no_new_children(before: set[int], wait: float = 5.0) -> set[int]:
+    """The children started since ``before`` that are still there after ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while (left := children() - before) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+def test_kernels_count_work_in_their_window():
+    for kernel in (spin, hash_spin):
+        start = time.time()
+        assert kernel(start, start + 0.05) > 0
+        assert kernel(start, start - 1) == 0
+
+
+@pytest.mark.parametrize("kind", ["processes", "threads"])
+def test_figure_is_between_a_share_of_one_cpu_and_k(kind):
+    # The machine is shared: two copies may get anything from a slice of one CPU to two.
+    cap = measure_capacity(2, seconds=0.2, rounds=3, kind=kind)
+    assert isinstance(cap, Capacity) and cap.k == 2 and cap.kind == kind
+    assert 0.3 < cap.cpus < 2.3, str(cap)
+    assert len(cap.rounds) == 3 and cap.spread[0] <= cap.cpus <= cap.spread[1]
+    assert str(cap).startswith("2 copies at once did the work of ")
+    assert "over 3 rounds" in str(cap)
+
+
+def test_default_k_is_the_effective_cpus():
+    from helpers.machine import effective_cpus
+    assert measure_capacity(seconds=0.2, rounds=1).k == effective_cpus()
+
+
+def test_one_cpu_of_affinity_gives_one_cpu_of_work():
+    # Two copies pinned to one CPU share it: their work adds up to one copy's. A shared VM
+    # delivers a varying share of that CPU from one 0.2 s window to the next (quiet, one
+    # measurement of 3 rounds read 1.31, its rounds 1.22-1.44), so the figure is measured
+    # again before it is called a miss, as the course's claims are; a capacity that counted
+    # CPUs instead of work (2.0) fails all three.
+    code = ("from helpers.capacity import measure_capacity; "
+            "print(measure_capacity(2, seconds=0.2, rounds=3).cpus)")
+    figures = []
+    for _ in range(3):
+        done = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", code],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        figures.append(float(done.stdout))
+        if 0.7 < figures[-1] <= 1.2:
+            break
+    assert 0.7 < min(figures, key=lambda f: abs(f - 1)) <= 1.2, figures
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"k": 0}, ValueError, "k must be >= 1"),
+    ({"k": 2.5}, TypeError, "k must be a whole number"),
+    ({"k": True}, TypeError, "k must be a whole number"),
+    ({"seconds": 0.1}, ValueError, "seconds must be >= 0.2"),
+    ({"seconds": "1"}, TypeError, "seconds must be a number"),
+    ({"rounds": 0}, ValueError, "rounds must be >= 1"),
+    ({"kind": "fibers"}, ValueError, "kind must be one of"),
+])
+def test_bad_arguments_raise_and_start_nothing(kwargs, error, words):
+    before = children()
+    with pytest.raises(error, match=words):
+        measure_capacity(**kwargs)
+    assert children() <= before
+
+
+def test_no_child_process_is_left():
+    measure_capacity(2, seconds=0.2, rounds=1)  # a forkserver, if any, is up before we count
+    before = children()
+    measure_capacity(2, seconds=0.2, rounds=1)
+    assert not no_new_children(before)
