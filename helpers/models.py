@@ -8,6 +8,8 @@ Three chapters read their timings against these; each lives here once.
 0.75
 >>> ideal_speedup(workers=4, tasks=10, cpus=2)
 2
+>>> ideal_speedup(workers=4, tasks=10, cpus=1.6)  # a capacity: what the CPUs give now
+1.6
 >>> round(amdahl(0.9, 4), 3)
 3.077
 """
@@ -31,10 +33,15 @@ def makespan(tasks: int, workers: int, duration: float) -> float:
     return rounds(tasks, workers) * number("duration", duration, minimum=0)
 
 
-def ideal_speedup(*, workers: int, tasks: int, cpus: int) -> int:
-    """For CPU work: no more than the workers, the tasks or the CPUs can run at once."""
-    for name, value in (("workers", workers), ("tasks", tasks), ("cpus", cpus)):
+def ideal_speedup(*, workers: int, tasks: int, cpus: float) -> float:
+    """For CPU work: no more than the workers, the tasks or the CPUs can run at once.
+
+    ``cpus`` is a count, or better the capacity measured in the same rounds
+    (:func:`helpers.capacity.measure_capacity`): a shared or throttled machine's CPUs give less.
+    """
+    for name, value in (("workers", workers), ("tasks", tasks)):
         whole_number(name, value, minimum=1)
+    number("cpus", cpus, positive=True)
     return min(workers, tasks, cpus)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from helpers.tracing import CpuSampler, Span
+from helpers.validate import number
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000")
@@ -146,10 +147,15 @@ def speedup(
     *,
     ideal: Sequence[float] | None = None,
     cpus: int | None = None,
+    capacity: float | None = None,
     ax: Axes | None = None,
     title: str = "",
 ) -> Axes:
-    """Draw measured speedup against the number of workers, with the ideal and the CPU count."""
+    """Draw measured speedup against the number of workers, with the ideal and the CPU count.
+
+    ``capacity`` (CPUs' worth of work measured in the same rounds) draws the ceiling the
+    machine gave: no speedup can pass it, whatever the CPU count says.
+    """
     if len(workers) == 0 or len(workers) != len(measured):
         raise ValueError("workers and measured must be non-empty and of the same length")
     if ideal is not None and len(ideal) != len(workers):
@@ -160,6 +166,9 @@ def speedup(
     ax.plot(workers, measured, "o-", color=MEASURED, label="measured")
     if cpus is not None:
         ax.axvline(cpus, color=LIMIT, linestyle=":", label=f"effective CPUs = {cpus}")
+    if capacity is not None:
+        ax.axhline(number("capacity", capacity, positive=True), color=LIMIT, linestyle="-.",
+                   label=f"capacity measured = {capacity:.2f} CPUs")
     ax.set_xlabel("workers")
     ax.set_ylabel("speedup over one worker (×)")
     ax.set_xticks(list(workers))

@@ -23,6 +23,15 @@ def test_makespan_and_ideal():
         ideal_speedup(workers=0, tasks=3, cpus=4)
 
 
+def test_ideal_speedup_reads_a_measured_capacity():
+    assert ideal_speedup(workers=2, tasks=10, cpus=1.3) == pytest.approx(1.3)
+    assert ideal_speedup(workers=1, tasks=10, cpus=1.3) == 1
+    with pytest.raises(ValueError, match="cpus must be > 0"):
+        ideal_speedup(workers=2, tasks=10, cpus=0.0)
+    with pytest.raises(TypeError, match="cpus must be a number"):
+        ideal_speedup(workers=2, tasks=10, cpus="2")
+
+
 def test_amdahl_limits():
     assert amdahl(1.0, 8) == pytest.approx(8)
     assert amdahl(0.0, 8) == pytest.approx(1)

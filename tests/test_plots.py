@@ -162,6 +162,14 @@ def test_speedup_draws_measured_ideal_and_cpu_line():
         "ideal", "measured", "effective CPUs = 2"]
 
 
+def test_speedup_draws_the_measured_capacity_as_a_ceiling():
+    ax = plots.speedup([1, 2], [1.0, 1.2], ideal=[1, 1.3], cpus=2, capacity=1.3)
+    assert tick_texts(ax.get_legend().get_texts())[-1] == "capacity measured = 1.30 CPUs"
+    assert list(ax.get_lines()[-1].get_ydata()) == [1.3, 1.3]
+    with pytest.raises(ValueError, match="capacity must be > 0"):
+        plots.speedup([1], [1.0], capacity=0)
+
+
 def test_speedup_without_ideal_or_cpus_draws_one_line():
     ax = plots.speedup([1, 2], [1.0, 1.9])
     assert len(ax.get_lines()) == 1
