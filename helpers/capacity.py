@@ -168,6 +168,8 @@ def interleaved_with_capacity(funcs: Mapping[str, Callable[[], Any]], k: int, *,
     (['sum'], 1, 1)
     """
     k = validate.whole_number("k", k, minimum=1)
+    if not isinstance(funcs, Mapping) or not funcs:  # checked before any worker starts
+        raise TypeError("funcs must be a non-empty dict of name -> function of no arguments")
     figures: list[float] = []
     calls = itertools.count()
     key = object()  # no name of the caller's can clash with it
