@@ -175,6 +175,14 @@ def test_helper_modules_used_reads_every_import_form(tmp_path):
                                                      "machine", "checks"}
 
 
+def test_helper_modules_used_counts_the_toolbox_names_for_their_modules(tmp_path):
+    code = "from helpers.toolbox import claim, expect, plots\n"
+    notebook = {"cells": [{"cell_type": "code", "source": code, "metadata": {}, "outputs": []}]}
+    path = tmp_path / "02_x.ipynb"
+    path.write_text(json.dumps(notebook))
+    assert collection.helper_modules_used(path) == {"toolbox", "claims", "checks", "plots"}
+
+
 def test_helper_modules_used_follows_a_chapter_folder(tmp_path, monkeypatch):
     (tmp_path / "pools").mkdir()
     for name in ("__init__", "workers", "answers"):
