@@ -17,11 +17,14 @@ from __future__ import annotations
 import hashlib
 import statistics
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from helpers import validate
 from helpers.machine import effective_cpus, mp_context
+from helpers.timing import Measurement, interleaved
 
 KINDS = ("processes", "threads")
 LEAD = 0.05  # seconds between dispatching a sample and its start: every copy starts together
@@ -125,6 +128,33 @@ class Sampler:
         order = (1, self.k) if self._turn % 2 else (self.k, 1)
         work = {copies: self._run(copies, self.seconds) for copies in order}
         return work[self.k] / work[1] if work[1] > 0 else float(self.k)
+
+
+def alongside(sampler: Sampler, funcs: Mapping[str, Callable[[], Any]], *, repeat: int = 5,
+              warmup: int = 1) -> tuple[dict[str, Measurement], tuple[float, ...]]:
+    """Time ``funcs`` in interleaved rounds that each take one capacity sample too.
+
+    The order rotates from round to round (:func:`helpers.timing.interleaved`), the sample
+    included, so round ``r``'s speeds can be read against round ``r``'s capacity: both met the
+    same machine. Each timed run should span several quota periods (0.3 s or more), as the
+    sample does. Returns the runs and each round's capacity.
+
+    >>> with Sampler(1, seconds=0.2) as sampler:
+    ...     runs, cpus = alongside(sampler, {"nothing": lambda: 0}, repeat=2, warmup=0)
+    >>> len(runs["nothing"].times) == len(cpus) == 2
+    True
+    """
+    if not isinstance(sampler, Sampler):
+        raise TypeError(f"sampler must be a Sampler, got {type(sampler).__name__}")
+    samples: list[float] = []
+    key = object()  # not a name any caller can pass
+    for _ in range(validate.whole_number("warmup", warmup, minimum=0)):
+        for func in funcs.values():
+            func()
+    runs = interleaved({**funcs, key: lambda: samples.append(sampler.sample())},
+                       repeat=repeat, warmup=0, rotate=True)
+    del runs[key]
+    return runs, tuple(samples)
 
 
 def measure_capacity(k: int | None = None, *, seconds: float = 0.25, rounds: int = 3,

@@ -9,7 +9,7 @@ import time
 import psutil
 import pytest
 
-from helpers.capacity import Capacity, hash_spin, measure_capacity, spin
+from helpers.capacity import Capacity, Sampler, alongside, hash_spin, measure_capacity, spin
 
 
 def children() -> set[int]:
@@ -87,3 +87,19 @@ def test_no_child_process_is_left():
     before = children()
     measure_capacity(2, seconds=0.2, rounds=1)
     assert not no_new_children(before)
+
+
+def test_alongside_samples_capacity_once_a_round_in_a_rotating_order():
+    order = []
+    with Sampler(1, seconds=0.2, kind="threads") as sampler:
+        sample = sampler.sample
+        sampler.sample = lambda: order.append("capacity") or sample()
+        runs, capacity = alongside(sampler, {"a": lambda: order.append("a") or 1,
+                                             "b": lambda: order.append("b") or 2},
+                                   repeat=3, warmup=1)
+    warmup, rounds = ["a", "b"], ["a", "b", "capacity", "b", "capacity", "a", "capacity", "a", "b"]
+    assert order == [*warmup, *rounds]
+    assert len(capacity) == 3 and all(0.3 < c < 1.7 for c in capacity)
+    assert (runs["a"].result, runs["b"].result, len(runs["a"].times)) == (1, 2, 3)
+    with pytest.raises(TypeError, match="sampler must be a Sampler"):
+        alongside(None, {"a": lambda: 1})
