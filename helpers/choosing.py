@@ -3,7 +3,8 @@
 The task is the article's ``costly_task`` (``helpers.gil.burn_cpu``: the sum of ``log(i + 1)``
 and ``i ** 1.1`` over ``terms`` integers). The notebook's cells hold the numba kernels and the
 pool orchestration; here are the tasks, a pool worker that reports its own CPU time, the
-kernel ``tools/bench.py`` times, the interpreter's features and the exercises' references.
+one-core code section 2's process pool runs (:data:`ON_PROCESSES`), the interpreter's features
+and the exercises' references.
 The figures are in :mod:`helpers.choosing_plots`.
 
 >>> make_tasks(count=2, terms=10)

@@ -24,8 +24,8 @@ import os
 import platform
 import statistics
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from multiprocessing.pool import ThreadPool
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.pool import Pool, ThreadPool
 from pathlib import Path
 
 # GNU OpenMP's threads (numba's omp layer) spin for a while after each parallel call, on every
@@ -223,7 +223,7 @@ def prange_efficiency(cpus: int, sampler: Sampler) -> tuple[Row, tuple[float, ..
 
 
 def capstone_share_of_limit(cpus: int, sampler: Sampler,
-                            processes: ProcessPoolExecutor) -> tuple[Row, tuple[float, ...]]:
+                            processes: Pool) -> tuple[Row, tuple[float, ...]]:
     """Best parallel rate ÷ (capacity × best one-core rate), every variant in the same rounds.
 
     Every NumPy variant sums the same pieces in blocks of the same size (like for like); each
@@ -237,8 +237,8 @@ def capstone_share_of_limit(cpus: int, sampler: Sampler,
                               for _ in range(count)]
 
     def pooled(count):  # whole tasks: many of them, so a worker on a slower CPU takes fewer
-        return list(processes.map(kernels.capstone_numpy, [0] * count, [n] * count,
-                                  [block] * count, timeout=300))
+        return processes.starmap_async(kernels.capstone_numpy, [(0, n, block)] * count,
+                                       chunksize=1).get(timeout=300)
 
     one_core = {
         "NumPy pieces in turn": numpy_pieces(map),
@@ -319,8 +319,7 @@ def main() -> None:
     # Every process pool starts before numba's first parallel call: an OpenMP runtime and fork
     # do not mix. The capacity's workers run pure Python; the capstone's run NumPy.
     with Sampler(cpus, seconds=SPAN) as sampler, \
-            ProcessPoolExecutor(cpus, mp_context=mp_context()) as processes:
-        list(processes.map(abs, range(4 * cpus), timeout=60))  # start every worker now
+            mp_context().Pool(cpus) as processes:  # workers take tasks without the parent
         pool_row, sampled = process_pool_efficiency(cpus, sampler)
         capacity += sampled
         rows = [thread_pool_overlap(), asyncio_overlap(), manager_vs_shared_value(),
