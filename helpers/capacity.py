@@ -15,7 +15,6 @@ True
 from __future__ import annotations
 
 import hashlib
-import itertools
 import statistics
 import time
 from collections.abc import Callable, Mapping
@@ -131,6 +130,33 @@ class Sampler:
         return work[self.k] / work[1] if work[1] > 0 else float(self.k)
 
 
+def alongside(sampler: Sampler, funcs: Mapping[str, Callable[[], Any]], *, repeat: int = 5,
+              warmup: int = 1) -> tuple[dict[str, Measurement], tuple[float, ...]]:
+    """Time ``funcs`` in interleaved rounds that each take one capacity sample too.
+
+    The order rotates from round to round (:func:`helpers.timing.interleaved`), the sample
+    included, so round ``r``'s speeds can be read against round ``r``'s capacity: both met the
+    same machine. Each timed run should span several quota periods (0.3 s or more), as the
+    sample does. Returns the runs and each round's capacity.
+
+    >>> with Sampler(1, seconds=0.2) as sampler:
+    ...     runs, cpus = alongside(sampler, {"nothing": lambda: 0}, repeat=2, warmup=0)
+    >>> len(runs["nothing"].times) == len(cpus) == 2
+    True
+    """
+    if not isinstance(sampler, Sampler):
+        raise TypeError(f"sampler must be a Sampler, got {type(sampler).__name__}")
+    samples: list[float] = []
+    key = object()  # not a name any caller can pass
+    for _ in range(validate.whole_number("warmup", warmup, minimum=0)):
+        for func in funcs.values():
+            func()
+    runs = interleaved({**funcs, key: lambda: samples.append(sampler.sample())},
+                       repeat=repeat, warmup=0, rotate=True)
+    del runs[key]
+    return runs, tuple(samples)
+
+
 def measure_capacity(k: int | None = None, *, seconds: float = 0.25, rounds: int = 3,
                      kind: str = "processes") -> Capacity:
     """Measure how many CPUs' worth of work ``k`` copies of a serial kernel get at once, now.
@@ -158,7 +184,8 @@ def interleaved_with_capacity(funcs: Mapping[str, Callable[[], Any]], k: int, *,
                               kind: str = "processes") -> tuple[dict[str, Measurement], Capacity]:
     """Time ``funcs`` in interleaved rounds, with one capacity sample of ``k`` copies per round.
 
-    A speedup read against a capacity measured minutes apart measures the neighbours: here both
+    :func:`alongside` on a :class:`Sampler` of its own, summed up as a :class:`Capacity`. A
+    speedup read against a capacity measured minutes apart measures the neighbours: here both
     come from the same rounds. Give each function at least ``seconds`` of work too: a quota is
     enforced per 100 ms period, and a shorter run can burst through it.
 
@@ -170,15 +197,7 @@ def interleaved_with_capacity(funcs: Mapping[str, Callable[[], Any]], k: int, *,
     k = validate.whole_number("k", k, minimum=1)
     if not isinstance(funcs, Mapping) or not funcs:  # checked before any worker starts
         raise TypeError("funcs must be a non-empty dict of name -> function of no arguments")
-    figures: list[float] = []
-    calls = itertools.count()
-    key = object()  # no name of the caller's can clash with it
     with Sampler(k, seconds=seconds, kind=kind) as sampler:
-        def sample() -> None:
-            if next(calls) >= warmup:  # interleaved's warm-up rounds are not sampled
-                figures.append(sampler.sample())
-
-        runs = interleaved({**funcs, key: sample}, repeat=repeat, warmup=warmup)
-    del runs[key]
-    return runs, Capacity(cpus=statistics.median(figures), rounds=tuple(figures), k=k, kind=kind,
+        runs, figures = alongside(sampler, funcs, repeat=repeat, warmup=warmup)
+    return runs, Capacity(cpus=statistics.median(figures), rounds=figures, k=k, kind=kind,
                           seconds=float(seconds))

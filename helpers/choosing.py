@@ -3,7 +3,8 @@
 The task is the article's ``costly_task`` (``helpers.gil.burn_cpu``: the sum of ``log(i + 1)``
 and ``i ** 1.1`` over ``terms`` integers). The notebook's cells hold the numba kernels and the
 pool orchestration; here are the tasks, a pool worker that reports its own CPU time, the
-kernel ``tools/bench.py`` times, the interpreter's features and the exercises' references.
+one-core code section 2's process pool runs (:data:`ON_PROCESSES`), the interpreter's features
+and the exercises' references.
 The figures are in :mod:`helpers.choosing_plots`.
 
 >>> make_tasks(count=2, terms=10)
@@ -65,6 +66,34 @@ def _nogil_kernel() -> Callable[[int], float]:
 def burn_numba_nogil(task: tuple[int, int]) -> float:
     """The task compiled with ``nogil=True`` (``tools/bench.py`` runs it on a thread pool)."""
     return float(_nogil_kernel()(task[1]))
+
+
+# ---- the best one-core code, importable by a process pool's workers (section 2) ----
+
+def numpy_task(task: tuple[int, int]) -> float:
+    """The task on NumPy arrays in blocks of 16 000 terms: the notebook's one-core NumPy code."""
+    from helpers.kernels import capstone_numpy  # here: workers import numba only when used
+
+    return capstone_numpy(0, task[1])
+
+
+def numba_serial_task(task: tuple[int, int]) -> float:
+    """The task compiled (``@njit``): the notebook's ``numba_serial``."""
+    from helpers.kernels import capstone_sum
+
+    return float(capstone_sum(task[1]))
+
+
+def numba_fastmath_task(task: tuple[int, int]) -> float:
+    """The task compiled with ``fastmath=True``: the notebook's ``numba_fastmath``."""
+    from helpers.kernels import capstone_sum_fastmath
+
+    return float(capstone_sum_fastmath(task[1]))
+
+
+#: The notebook's one-core variants, as functions a process pool's workers can import.
+ON_PROCESSES = {"NumPy vectorised": numpy_task, "numba serial": numba_serial_task,
+                "numba fastmath": numba_fastmath_task}
 
 
 # ---- what is changing in Python itself ----

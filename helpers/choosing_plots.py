@@ -18,9 +18,11 @@ KINDS = {"representation": MEASURED, "parallel": WORSE, "compiled": OTHER,
 
 
 def speedup_chart(speedup: Mapping[str, float], kinds: Mapping[str, str], cpus: int, *,
-                  limit: float | None = None, ax: Axes | None = None, title: str = "") -> Axes:
+                  limit: float | None = None, capacity: float | None = None,
+                  ax: Axes | None = None, title: str = "") -> Axes:
     """Horizontal bars of speedup (log scale), coloured by kind, with the CPU count marked and,
-    if given, the machine's ``limit``: effective CPUs × the best one-core speedup."""
+    if given, the machine's ``limit``: the ``capacity`` measured in the same rounds (CPUs' worth
+    of work; the CPU count if not given) × the best one-core speedup."""
     if not speedup or set(speedup) != set(kinds):
         raise ValueError("speedup and kinds must name the same, non-empty set of variants")
     if not set(kinds.values()) <= set(KINDS):
@@ -40,9 +42,12 @@ def speedup_chart(speedup: Mapping[str, float], kinds: Mapping[str, str], cpus: 
     ax.axvline(1, color=MODEL, linewidth=0.8)
     ax.axvline(cpus, color=MODEL, linestyle=":",
                label=f"effective CPUs = {cpus}:\nthe most parallelism\nalone can give")
+    if capacity is not None and not capacity > 0:
+        raise ValueError(f"capacity must be a number of CPUs > 0, got {capacity!r}")
     if limit is not None:
+        times = f"{cpus} CPU(s)" if capacity is None else f"capacity {capacity:.2f}"
         ax.axvline(limit, color=LIMIT, linewidth=2,
-                   label=f"the machine's limit:\n{cpus} CPU(s) × best\none-core = {limit:.3g}×")
+                   label=f"the machine's limit:\n{times} × best\none-core = {limit:.3g}×")
     handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for colour in KINDS.values()]
     ax.legend(handles + ax.get_legend_handles_labels()[0],
               list(KINDS) + ax.get_legend_handles_labels()[1], fontsize=7, loc="upper left",

@@ -108,11 +108,13 @@ def measure(func: Callable[[], Any], *, repeat: int = 5, warmup: int = 1) -> Mea
 
 
 def interleaved(funcs: Mapping[str, Callable[[], Any]], *, repeat: int = 5,
-                warmup: int = 1) -> dict[str, Measurement]:
+                warmup: int = 1, rotate: bool = False) -> dict[str, Measurement]:
     """Time several functions in turns (A, B, A, B, …), so a busy spell hits them all alike.
 
     Compare the medians: a single run of each is at the mercy of whatever else the machine
-    does at that moment.
+    does at that moment. ``rotate=True`` starts each round one function later (A, B, C, then
+    B, C, A, …), so no function always runs right after the same other one (a spinning thread
+    pool, a warm cache or a throttled quota period left by it).
 
     >>> runs = interleaved({"short": lambda: sum(range(10)), "long": lambda: sum(range(10**5))})
     >>> runs["short"].median < runs["long"].median
@@ -129,8 +131,11 @@ def interleaved(funcs: Mapping[str, Callable[[], Any]], *, repeat: int = 5,
             func()
     times: dict[str, list[float]] = {name: [] for name in funcs}
     results: dict[str, Any] = {}
-    for _ in range(repeat):
-        for name, func in funcs.items():
+    names = list(funcs)
+    for turn in range(repeat):
+        shift = turn % len(names) if rotate else 0
+        for name in names[shift:] + names[:shift]:
+            func = funcs[name]
             with Timer() as timer:
                 results[name] = func()
             times[name].append(timer.elapsed)

@@ -9,7 +9,7 @@ import pytest
 from helpers import bench
 from helpers.timing import Measurement
 
-IDS = ["process_pool_efficiency", "thread_pool_overlap", "asyncio_overlap",
+IDS = ["machine_capacity", "process_pool_efficiency", "thread_pool_overlap", "asyncio_overlap",
        "manager_vs_shared_value", "numba_vs_numpy_plain", "numba_vs_numpy_fastmath",
        "prange_efficiency", "capstone_share_of_limit"]
 
@@ -42,6 +42,15 @@ def test_row_from_scales_to_an_efficiency():
     row = bench.row_from(bench.paired_ratio([2.0, 1.9], [1.0, 1.0]), id="x", claim="c",
                          ideal=1.0, scale=1 / 2)
     assert row.measured == pytest.approx(0.975) and row.ideal == 1.0
+
+
+def test_efficiency_is_read_against_each_rounds_own_capacity():
+    speedups = bench.paired_ratio([3.0, 2.0, 1.8], [2.0, 2.0, 1.0])  # 1.5, 1.0, 1.8
+    efficiency = bench.against_capacity(speedups, [1.5, 1.25, 2.4], workers=2, tasks=32)
+    # round 3's capacity is above the 2 workers: its ideal is 2, not 2.4
+    assert efficiency.ratios == pytest.approx((1.0, 0.8, 0.9)) and efficiency.median == 0.9
+    with pytest.raises(ValueError, match="same length"):
+        bench.against_capacity(speedups, [1.5], workers=2, tasks=32)
 
 
 def test_report_files_have_the_issue_shape(tmp_path):

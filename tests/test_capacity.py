@@ -9,7 +9,15 @@ import time
 import psutil
 import pytest
 
-from helpers.capacity import Capacity, hash_spin, interleaved_with_capacity, measure_capacity, spin
+from helpers.capacity import (
+    Capacity,
+    Sampler,
+    alongside,
+    hash_spin,
+    interleaved_with_capacity,
+    measure_capacity,
+    spin,
+)
 
 
 def children() -> set[int]:
@@ -95,7 +103,7 @@ def test_interleaved_with_capacity_samples_once_per_timed_round():
         {"a": lambda: calls.append("a") or 1, "b": lambda: calls.append("b") or 2}, 2,
         repeat=2, warmup=1, seconds=0.2, kind="threads")
     assert list(runs) == ["a", "b"] and runs["a"].result == 1 and runs["b"].result == 2
-    assert calls == ["a", "b"] * 3  # one warm-up round, then two timed ones
+    assert sorted(calls) == ["a"] * 3 + ["b"] * 3  # one warm-up round, then two timed ones
     assert len(runs["a"].times) == 2 and len(cap.rounds) == 2  # the warm-up is not sampled
     assert cap.k == 2 and cap.kind == "threads" and 0.3 < cap.cpus < 2.3, str(cap)
 
@@ -107,3 +115,19 @@ def test_interleaved_with_capacity_rejects_bad_arguments_before_starting():
     with pytest.raises(TypeError, match="funcs must be"):
         interleaved_with_capacity({}, 1, seconds=0.2)
     assert not no_new_children(before)
+
+
+def test_alongside_samples_capacity_once_a_round_in_a_rotating_order():
+    order = []
+    with Sampler(1, seconds=0.2, kind="threads") as sampler:
+        sample = sampler.sample
+        sampler.sample = lambda: order.append("capacity") or sample()
+        runs, capacity = alongside(sampler, {"a": lambda: order.append("a") or 1,
+                                             "b": lambda: order.append("b") or 2},
+                                   repeat=3, warmup=1)
+    warmup, rounds = ["a", "b"], ["a", "b", "capacity", "b", "capacity", "a", "capacity", "a", "b"]
+    assert order == [*warmup, *rounds]
+    assert len(capacity) == 3 and all(0.3 < c < 1.7 for c in capacity)
+    assert (runs["a"].result, runs["b"].result, len(runs["a"].times)) == (1, 2, 3)
+    with pytest.raises(TypeError, match="sampler must be a Sampler"):
+        alongside(None, {"a": lambda: 1})

@@ -26,6 +26,15 @@ def test_nogil_kernel_equals_the_article_task(terms):
                                                                    rel=1e-9)
 
 
+def test_the_one_core_code_on_processes_equals_the_article_task():
+    task = (3, 40_000)  # over two NumPy blocks
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        got = {name: pool.submit(func, task).result(timeout=120)
+               for name, func in choosing.ON_PROCESSES.items()}
+    assert got == pytest.approx(dict.fromkeys(got, gil.burn_cpu(task)), rel=1e-9)
+    assert set(got) == {"NumPy vectorised", "numba serial", "numba fastmath"}
+
+
 def test_make_tasks():
     assert choosing.make_tasks(3, 7) == [(0, 7), (1, 7), (2, 7)]
     assert len(choosing.make_tasks()) == choosing.TASKS
@@ -110,3 +119,7 @@ def test_speedup_chart_draws_the_machines_limit():
     assert ax.get_xlim()[1] >= 340.0
     with pytest.raises(ValueError, match="limit"):
         cplots.speedup_chart({"slow": 1.0}, {"slow": "compiled"}, 2, limit=0)
+    ax = cplots.speedup_chart({"slow": 1.0, "fast": 300.0}, kinds, 2, limit=340.0, capacity=1.7)
+    assert "capacity 1.70 × best" in ax.get_legend_handles_labels()[1][-1]
+    with pytest.raises(ValueError, match="capacity"):
+        cplots.speedup_chart({"slow": 1.0}, {"slow": "compiled"}, 2, limit=3, capacity=0)

@@ -144,6 +144,16 @@ def test_interleaved_runs_in_turns_and_keeps_results():
         interleaved({})
 
 
+def test_interleaved_can_rotate_the_order_from_round_to_round():
+    from helpers.timing import interleaved
+
+    order = []
+    runs = interleaved({k: (lambda k=k: order.append(k) or k) for k in "abc"}, repeat=4,
+                       warmup=0, rotate=True)
+    assert "".join(order) == "abc" + "bca" + "cab" + "abc"
+    assert [runs[k].result for k in "abc"] == list("abc") and len(runs["c"].times) == 4
+
+
 def test_tree_cpu_counts_a_child_under_every_start_method():
     import multiprocessing
 
