@@ -128,10 +128,13 @@ def _advise(func, inputs, budget, workers, bar, stack) -> Advice:
     sampler = stack.enter_context(Sampler(cpus, seconds=CAPACITY_SECONDS))
     capacity_rounds = [sampler.sample()]
     if workers is None:
-        workers = min(cpus, max(1, round(capacity_rounds[0])))
+        # A CPU that gives a third of a core still adds a third: one worker more than the
+        # whole CPUs, where the rest is worth having (a spare worker costs little, a missing
+        # one leaves capacity unused).
+        workers = min(cpus, max(1, math.ceil(capacity_rounds[0] - 0.2)))
     thread_workers = extra_workers if waits else workers
     runners["threads"] = lambda t: run.run_threads(func, inputs, thread_workers, t)
-    rows["threads"].note = f"{thread_workers} threads"
+    rows["threads"].note = f"{thread_workers} thread{'s' * (thread_workers > 1)}"
     _, why_not = run.pickling(func, inputs, results)
     if why_not:
         rows["processes"].note = f"not possible: {why_not}"
@@ -141,8 +144,9 @@ def _advise(func, inputs, budget, workers, bar, stack) -> Advice:
         started = time.perf_counter()
         pool = stack.enter_context(mp_context().Pool(workers))
         pool.apply_async(abs, (1,)).get(timeout=60)
-        rows["processes"].note = (f"{workers} workers ({start_method()}), chunksize {chunk}, "
-                                  f"start-up {time.perf_counter() - started:.2f} s not counted")
+        rows["processes"].note = (f"{workers} worker{'s' * (workers > 1)} ({start_method()}), "
+                                  f"chunksize {chunk}, start-up "
+                                  f"{time.perf_counter() - started:.2f} s not counted")
         runners["processes"] = lambda t: run.run_pool(pool, func, inputs, chunk, t)
     if profile.wait_share > 0.3:
         runners["asyncio"] = lambda t: run.run_asyncio(func, inputs, extra_workers, t)

@@ -275,7 +275,10 @@ def test_ctrl_c_stops_every_worker():
     # promptly and leaves no process behind.
     command = [sys.executable, "-m", "helpers.advise", "helpers.advise_samples:slow_square",
                "--inputs", "helpers.advise_samples:make_slow_inputs", "--budget", "120"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # A terminal delivers Ctrl-C; a test run in the background of a shell inherits SIGINT
+    # ignored, so the child gets the default disposition back, as in a terminal.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     watched = psutil.Process(process.pid)
     time.sleep(3)  # the first sequential run (40 × 0.5 s) is under way
     family = {child.pid for child in watched.children(recursive=True)}
