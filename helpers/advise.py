@@ -157,8 +157,11 @@ def _advise(func, inputs, budget, workers, bar, stack) -> Advice:
     _try_numba(func, inputs, rows, runners, spare)
     bar.update()
 
-    # Each strategy once, untimed: equal to the sequential results, or out.
+    # Each strategy once: equal to the sequential results, or out; its time is the estimate
+    # that decides whether its rounds fit the budget.
+    estimate = {"sequential": sequential}
     for name in list(runners):
+        started = time.perf_counter()
         try:
             got = runners[name](max(0.1, min(spare(), 3 * sequential + 5)))
         except run.Stopped:
@@ -169,18 +172,21 @@ def _advise(func, inputs, budget, workers, bar, stack) -> Advice:
             rows[name].note += f"; raised {type(error).__name__}: {error}"
             del runners[name]
             continue
+        estimate[name] = time.perf_counter() - started
         rows[name].equal = run.first_difference(got, results) is None
         if not rows[name].equal:
             rows[name].note += "; results differ, not timed"
             del runners[name]
-    # As many rounds (up to 3) as fit the budget; strategies that cannot fit are dropped.
-    per_round = CAPACITY_SECONDS * 2.5 + sequential * (1 + len(runners))
-    count = max(0, min(3, int(spare() // per_round)))
-    while count == 0 and runners:
-        name = list(runners)[-1]
+
+    def rounds_that_fit() -> int:  # the first round takes no capacity sample (it has one)
+        one = sum(estimate[name] for name in ("sequential", *runners))
+        return min(3, 1 + int((spare() - one) // (one + CAPACITY_SECONDS * 2.5))) if (
+            spare() > one) else 0
+    # As many rounds (up to 3) as fit the budget; the slowest strategies are dropped first.
+    while (count := rounds_that_fit()) == 0 and runners:
+        name = max(runners, key=estimate.__getitem__)
         rows[name].note += "; stopped: would exceed the budget"
         del runners[name]
-        count = 1 if spare() > CAPACITY_SECONDS * 2.5 + sequential * (1 + len(runners)) else 0
     count = max(count, 1)
     bar.total = 2 + count
     times: dict[str, list[float]] = {name: [] for name in ("sequential", *runners)}

@@ -7,6 +7,7 @@ neighbours do, never one speedup figure that needs a quiet machine.
 
 from __future__ import annotations
 
+import _thread
 import json
 import pickle
 import signal
@@ -291,6 +292,23 @@ def test_ctrl_c_stops_every_worker():
     time.sleep(0.5)
     assert not [pid for pid in family if psutil.pid_exists(pid)
                 and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+
+
+def test_kernel_interrupt_stops_every_worker(no_child_left):
+    # Kernel -> Interrupt raises KeyboardInterrupt in the main thread, as _thread.interrupt_main
+    # does here: 6 s in, the capacity sampler's and the process pool's workers are up (20 waits
+    # of 0.1 s: 4 s for the two sequential runs), and no_child_left checks they are gone.
+    # A kernel handles SIGINT; a test run in the background of a shell has it ignored, where
+    # interrupt_main does nothing: so the handler a kernel would have, for this test.
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(6, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            advise(time.sleep, [(0.1,)] * 20, budget=120)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, handler)
 
 
 def test_functions_pickle_by_reference():
