@@ -5,7 +5,9 @@ sequentially twice (the results must agree), then on a thread pool, a process po
 (``njit``, and ``parallel=True`` for a simple loop) and, for tasks that wait, asyncio; each
 strategy's results are checked equal to the sequential ones before any is timed, and all are
 timed in interleaved rounds with the machine's capacity measured in the same rounds. The
-command line does the same::
+advice is the simplest tool that is clearly faster in every round (a tie within the spread
+goes to the simpler one), and asyncio only where the tasks really wait. The command line does
+the same, with a progress bar::
 
     python -m helpers.advise package.module:function --inputs package.module:make_inputs
 """
