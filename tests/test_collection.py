@@ -208,7 +208,8 @@ def test_the_index_links_to_the_readme_not_to_itself():
 # ---- every repository path the course names exists ------------------------------------------
 
 #: A path into the repository as the course writes it: ``notebooks/scripts/14_ping.py``,
-#: ``helpers/caching.py``, ``tests/...``, and ``scripts/NN_x.py`` (from a notebook's folder).
+#: ``helpers/lru_cache/workers.py``, ``tests/...``, and ``scripts/NN_x.py`` (from a notebook's
+#: folder).
 REPO_PATH = re.compile(
     r"(?<![\w/.~$<-])((?:notebooks|helpers|tests|tools|scripts|\.ci)/[\w*.\-/\[\]<>]*[\w*\]>])")
 
@@ -245,9 +246,10 @@ def texts_that_name_paths() -> list[tuple[str, str]]:
 
 
 def test_named_paths_finds_paths_and_globs_and_skips_placeholders():
-    text = ("runs ``notebooks/scripts/11_*.py``; see helpers/caching.py, `scripts/07_leak.py`, "
+    text = ("runs ``notebooks/scripts/11_*.py``; see helpers/lru_cache/workers.py, "
+            "`scripts/07_leak.py`, "
             "notebooks/NN_slug.ipynb and tests/test_<module>.py; my/helpers/x.py is not ours.")
-    assert named_paths(text) == ["notebooks/scripts/11_*.py", "helpers/caching.py",
+    assert named_paths(text) == ["notebooks/scripts/11_*.py", "helpers/lru_cache/workers.py",
                                  "scripts/07_leak.py"]
     assert path_exists("scripts/07_leak.py") and path_exists("notebooks/scripts/14_*.py")
     assert not path_exists("notebooks/scripts/99_*.py") and not path_exists("helpers/nothing.py")
