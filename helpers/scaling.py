@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers import validate
-from helpers.procs import GroupResult, run_group
+from helpers.scripts import GroupResult, run_group
 
 __all__ = ["ENGINE_WHY", "SCENARIOS", "block", "find_mpiexec", "mpi_processes", "noop",
            "run_mpi", "spin"]

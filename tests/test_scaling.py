@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import procs, scaling
+from helpers import leftovers, scaling, scripts
 from helpers.gil import costly_task
 
 # ---- MPI ----
@@ -52,7 +52,7 @@ def pids(processes):
 
 
 def test_run_mpi_kills_a_deadlock_and_leaves_nothing():
-    before = pids(procs.leftover_children())  # a test runner may have kernels of its own
+    before = pids(leftovers.leftover_children())  # a test runner may have kernels of its own
     result = scaling.run_mpi("""
         from mpi4py import MPI
         comm = MPI.COMM_WORLD
@@ -60,7 +60,7 @@ def test_run_mpi_kills_a_deadlock_and_leaves_nothing():
     """, ranks=2, timeout=1.5)
     assert result.timed_out and result.returncode is None
     assert scaling.mpi_processes() == []
-    assert pids(procs.leftover_children()) <= before
+    assert pids(leftovers.leftover_children()) <= before
 
 
 def test_run_mpi_reports_a_failing_rank():
@@ -110,7 +110,7 @@ def test_spin_uses_the_cpu_time_asked_for():
 def test_dask_cluster_runs_tasks_and_closes_cleanly():
     from dask.distributed import Client, LocalCluster, as_completed
 
-    before = pids(procs.leftover_children())
+    before = pids(leftovers.leftover_children())
     with (LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                        dashboard_address=":0", silence_logs=logging.ERROR) as cluster,
           Client(cluster.scheduler_address) as client):
@@ -122,7 +122,7 @@ def test_dask_cluster_runs_tasks_and_closes_cleanly():
     assert sorted(done) == [0, 1, 2, 3]
     assert values == [costly_task(task) for task in tasks]
     assert len(ran_on) == 2
-    assert pids(procs.leftover_children()) <= before
+    assert pids(leftovers.leftover_children()) <= before
 
 
 def test_noop():
@@ -166,6 +166,6 @@ def test_kill_group_stops_mpi_ranks_in_their_own_sessions():
             time.sleep(0.05)
         family = psutil.Process(launcher.pid).children(recursive=True)
         assert all(os.getsid(p.pid) != launcher.pid for p in family)  # out of the group
-        tree = procs.kill_group(launcher)
+        tree = scripts.kill_group(launcher)
     _, alive = psutil.wait_procs(tree, timeout=10)
     assert alive == [] and {p.pid for p in tree} == {p.pid for p in family}
