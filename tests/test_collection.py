@@ -262,7 +262,7 @@ def test_every_repository_path_named_exists():
 
 
 def test_a_helper_names_only_scripts_of_chapters_that_use_it():
-    """helpers/scaling.py serves 14, so ``scripts/11_*.py`` in it is a stale chapter number."""
+    """helpers/scaling_out/ serves 14, so ``scripts/11_*.py`` in it is a stale chapter number."""
     users: dict[str, set[str]] = {}
     for path in NOTEBOOK_PATHS:
         for module in collection.helper_modules_used(path):
@@ -277,5 +277,6 @@ def test_a_helper_names_only_scripts_of_chapters_that_use_it():
         for path in named_paths(module.read_text(encoding="utf-8")):
             number = re.match(r"(?:notebooks/)?scripts/(\d\d)_", path)
             if number and number.group(1) not in chapters:
-                stale.append(f"helpers/{module.name} (used by {sorted(chapters)}) names {path}")
+                where = module.relative_to(collection.HELPERS)
+                stale.append(f"helpers/{where} (used by {sorted(chapters)}) names {path}")
     assert stale == [], "\n".join(stale)
