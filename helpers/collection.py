@@ -7,6 +7,7 @@ After adding a notebook or changing that line, rewrite the links and check them:
     python -m helpers.collection --write   # update README and every notebook's navigation line
     python -m helpers.collection --check   # exit 1 if anything is out of date (the tests do this)
     python -m helpers.collection --renumber 08=09 09=10   # make room for a new chapter 10
+    python -m helpers.collection --new 16 gpu "Offloading to the GPU"   # scaffold a chapter
 
 >>> "02_gil" in [nb.slug for nb in notebooks()]
 True
@@ -36,7 +37,7 @@ INDEX_SLUG = "00_start_here"
 HELPERS = ROOT / "helpers"
 HELPERS_README = HELPERS / "README.md"
 # Today's count of modules in helpers/ (every folder): a rule's test finding fewer stopped looking.
-MIN_HELPER_MODULES = 62
+MIN_HELPER_MODULES = 63
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     action.add_argument("--check", action="store_true", help="exit 1 when anything is stale")
     action.add_argument("--renumber", nargs="+", metavar="OLD=NEW",
                         help="move chapters, rewrite every reference, then --write")
+    action.add_argument("--new", nargs=3, metavar=("NN", "SLUG", "TITLE"),
+                        help="write a new chapter that follows every rule, then --write")
     action.add_argument("--starting-processes", action="store_true",
                         help="print the notebooks that start processes, one path per line")
     args = parser.parse_args(argv)
@@ -262,6 +265,14 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.renumber import parse_mapping, renumber
         for line in renumber(parse_mapping(args.renumber), ROOT):
             print(line)
+    if args.new:
+        from helpers.scaffold import new_chapter
+        try:
+            written = new_chapter(ROOT, *args.new)
+        except ValueError as error:
+            parser.error(str(error))
+        for path in written:
+            print(f"wrote {path.relative_to(ROOT)}")
     stale = out_of_date()
     if args.check:
         for path in stale:
