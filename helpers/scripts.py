@@ -1,5 +1,6 @@
 """Run a Python script (or ``python -m module``) in a fresh interpreter, with a timeout;
-show a script file.
+show a script file; run any program in a process group of its own and kill the whole group
+on timeout (:func:`run_group`, :func:`kill_group`: notebooks 13 and 14 use them).
 
 What only an interpreter exit can show (daemon threads dying, the ``__main__`` guard under
 spawn, ``asyncio.run``) runs this way, so the kernel never hangs and the output is captured.
@@ -9,6 +10,9 @@ highlighted with :func:`show_script`); ``run_script`` takes such a path or a sho
 >>> result = run_script("print(6 * 7)")
 >>> result.stdout.strip(), result.returncode
 ('42', 0)
+>>> grouped = run_group([sys.executable, "-c", "print(6 * 7)"], timeout=30)
+>>> grouped.stdout.strip(), grouped.returncode, grouped.timed_out
+('42', 0, False)
 """
 
 from __future__ import annotations
@@ -20,13 +24,21 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import psutil
+
+from helpers import validate
 
 #: Plain UTF-8 text from the script, whatever the kernel's terminal settings: Jupyter kernels set
 #: FORCE_COLOR, and Python 3.13+ would then colour its tracebacks with escape codes.
 PLAIN_OUTPUT = {"PYTHONIOENCODING": "utf-8", "PYTHON_COLORS": "0", "NO_COLOR": "1"}
+
+Command = list[str]
 
 
 @dataclass(frozen=True)
@@ -152,14 +164,104 @@ def new_process_group() -> dict:
     return {"start_new_session": True}
 
 
-def kill_group(process: subprocess.Popen) -> None:
-    """Kill a child started with new_process_group() and everything it started."""
+def kill_group(process: subprocess.Popen) -> list[psutil.Process]:
+    """Kill ``process`` and everything it started: its process group and its process tree.
+
+    POSIX: the child leads its own session (``start_new_session=True``), so ``os.killpg``
+    signals every member. Programs that put their children in new sessions (MPICH's
+    ``mpiexec`` does) escape the group, so the descendants psutil finds are killed too.
+    Windows has no groups to signal: ``taskkill /T /F`` walks the tree. Returns the
+    descendants signalled, to wait for with ``psutil.wait_procs``.
+    """
+    if not isinstance(process, subprocess.Popen):
+        raise TypeError(f"expected a subprocess.Popen, got {type(process).__name__}")
+    try:
+        tree = psutil.Process(process.pid).children(recursive=True)
+    except psutil.Error:  # already gone
+        tree = []
     if sys.platform == "win32":
         subprocess.run(["taskkill", "/F", "/T", "/PID", str(process.pid)],
                        capture_output=True, check=False)
     else:
-        with contextlib.suppress(ProcessLookupError):  # already gone
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
             os.killpg(process.pid, signal.SIGKILL)
+    for descendant in tree:
+        with contextlib.suppress(psutil.Error):
+            descendant.kill()
+    return tree
+
+
+def group_gone(pgid: int, *, timeout: float = 10.0) -> bool:
+    """Wait until no live (non-zombie) process is left in process group ``pgid``; POSIX only.
+
+    Returns whether the group emptied within ``timeout`` seconds (always True on Windows).
+    """
+    if isinstance(pgid, bool) or not isinstance(pgid, int) or pgid <= 0:
+        raise ValueError(f"pgid must be a positive int, got {pgid!r}")
+    timeout = validate.number("timeout", timeout, positive=True)
+    if sys.platform == "win32":
+        return True
+    deadline = time.monotonic() + timeout
+    while True:
+        members = []
+        for process in psutil.process_iter():
+            with contextlib.suppress(psutil.Error, OSError):
+                if (os.getpgid(process.pid) == pgid
+                        and process.status() != psutil.STATUS_ZOMBIE):
+                    members.append(process)
+        if not members:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+
+
+# ---- any program, in a group of its own ----
+
+@dataclass(frozen=True)
+class GroupResult:
+    """What :func:`run_group` saw: output, exit code (None if killed), and the group's id."""
+
+    stdout: str
+    stderr: str
+    returncode: int | None
+    timed_out: bool
+    pid: int
+
+
+def _command(command: Any) -> Command:
+    if isinstance(command, (str, bytes)):
+        raise TypeError("command must be a list of arguments, not one string: "
+                        "['program', 'arg 1', 'arg 2'] (no shell needed)")
+    if not isinstance(command, (list, tuple)) or not command:
+        raise TypeError(f"command must be a non-empty list of str, got {command!r}")
+    if not all(isinstance(arg, str) for arg in command):
+        raise TypeError(f"every argument must be a str, got {command!r}")
+    return list(command)
+
+
+def run_group(command: Sequence[str], *, timeout: float, cwd: str | None = None,
+              env: dict[str, str] | None = None) -> GroupResult:
+    """Run ``command`` in its own process group; on timeout kill the whole group, then reap it.
+
+    Output is captured as text. Nothing is left running and no zombie is left behind.
+    """
+    command = _command(command)
+    timeout = validate.number("timeout", timeout, positive=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, text=True, cwd=cwd, env=env,
+                               **new_process_group())
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        tree = kill_group(process)
+        stdout, stderr = process.communicate(timeout=10)  # the pipes close: every writer died
+        psutil.wait_procs(tree, timeout=10)  # SIGKILL is asynchronous: wait until it took effect
+        group_gone(process.pid, timeout=10)
+        timed_out = True
+    return GroupResult(stdout, stderr, None if timed_out else process.returncode, timed_out,
+                       process.pid)
 
 
 def show_script(path: Path) -> None:

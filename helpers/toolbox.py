@@ -23,9 +23,17 @@ from helpers.exercises import (
     passes,
 )
 from helpers.explorer import explore
+from helpers.leftovers import (
+    is_running,
+    kill_tagged,
+    leftover_children,
+    reap_zombies,
+    tagged_processes,
+    zombies,
+)
 from helpers.machine import effective_cpus, mp_context, report
 from helpers.models import makespan
-from helpers.scripts import run_module, run_script, show_script
+from helpers.scripts import kill_group, run_group, run_module, run_script, show_script
 from helpers.timing import (
     Measurement,
     ThreadCpu,
@@ -67,7 +75,11 @@ __all__ = [
     "explore",
     "format_seconds",
     "interleaved",
+    "is_running",
+    "kill_group",
+    "kill_tagged",
     "labels_of",
+    "leftover_children",
     "makespan",
     "measure",
     "models",
@@ -75,10 +87,14 @@ __all__ = [
     "passes",
     "peak_concurrency",
     "plots",
+    "reap_zombies",
     "report",
+    "run_group",
     "run_module",
     "run_script",
     "show",
     "show_script",
+    "tagged_processes",
     "task_name",
+    "zombies",
 ]

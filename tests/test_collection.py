@@ -208,7 +208,8 @@ def test_the_index_links_to_the_readme_not_to_itself():
 # ---- every repository path the course names exists ------------------------------------------
 
 #: A path into the repository as the course writes it: ``notebooks/scripts/14_ping.py``,
-#: ``helpers/caching.py``, ``tests/...``, and ``scripts/NN_x.py`` (from a notebook's folder).
+#: ``helpers/lru_cache/workers.py``, ``tests/...``, and ``scripts/NN_x.py`` (from a notebook's
+#: folder).
 REPO_PATH = re.compile(
     r"(?<![\w/.~$<-])((?:notebooks|helpers|tests|tools|scripts|\.ci)/[\w*.\-/\[\]<>]*[\w*\]>])")
 
@@ -245,9 +246,10 @@ def texts_that_name_paths() -> list[tuple[str, str]]:
 
 
 def test_named_paths_finds_paths_and_globs_and_skips_placeholders():
-    text = ("runs ``notebooks/scripts/11_*.py``; see helpers/caching.py, `scripts/07_leak.py`, "
+    text = ("runs ``notebooks/scripts/11_*.py``; see helpers/lru_cache/workers.py, "
+            "`scripts/07_leak.py`, "
             "notebooks/NN_slug.ipynb and tests/test_<module>.py; my/helpers/x.py is not ours.")
-    assert named_paths(text) == ["notebooks/scripts/11_*.py", "helpers/caching.py",
+    assert named_paths(text) == ["notebooks/scripts/11_*.py", "helpers/lru_cache/workers.py",
                                  "scripts/07_leak.py"]
     assert path_exists("scripts/07_leak.py") and path_exists("notebooks/scripts/14_*.py")
     assert not path_exists("notebooks/scripts/99_*.py") and not path_exists("helpers/nothing.py")
@@ -260,7 +262,7 @@ def test_every_repository_path_named_exists():
 
 
 def test_a_helper_names_only_scripts_of_chapters_that_use_it():
-    """helpers/scaling.py serves 14, so ``scripts/11_*.py`` in it is a stale chapter number."""
+    """helpers/scaling_out/ serves 14, so ``scripts/11_*.py`` in it is a stale chapter number."""
     users: dict[str, set[str]] = {}
     for path in NOTEBOOK_PATHS:
         for module in collection.helper_modules_used(path):
@@ -275,5 +277,6 @@ def test_a_helper_names_only_scripts_of_chapters_that_use_it():
         for path in named_paths(module.read_text(encoding="utf-8")):
             number = re.match(r"(?:notebooks/)?scripts/(\d\d)_", path)
             if number and number.group(1) not in chapters:
-                stale.append(f"helpers/{module.name} (used by {sorted(chapters)}) names {path}")
+                where = module.relative_to(collection.HELPERS)
+                stale.append(f"helpers/{where} (used by {sorted(chapters)}) names {path}")
     assert stale == [], "\n".join(stale)

@@ -1,13 +1,8 @@
-"""Beyond one machine (notebook 14): launch MPI programs, and the tasks Dask and pools run.
+"""Beyond one machine (notebook 14): launch MPI programs under a timeout, and find their ranks.
 
 The notebook's cells hold the Dask and pool code and ``notebooks/scripts/14_*.py`` the mpi4py
-programs; this module keeps what a worker must import (``noop``, ``spin``), the launcher that
-puts ``mpiexec`` under a timeout, and the exercises' references.
-
->>> noop(7)
-7
->>> block(1, 3, 10)
-(4, 7)
+programs; what a worker must import is in :mod:`helpers.scaling_out.workers`, the exercises'
+references in :mod:`helpers.scaling_out.answers`.
 """
 
 from __future__ import annotations
@@ -16,18 +11,12 @@ import shutil
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
 from helpers import validate
-from helpers.procs import GroupResult, run_group
+from helpers.scripts import GroupResult, run_group
 
-__all__ = ["ENGINE_WHY", "SCENARIOS", "block", "find_mpiexec", "mpi_processes", "noop",
-           "run_mpi", "spin"]
-
-
-# ---- MPI ----
 
 def find_mpiexec() -> Path:
     """The ``mpiexec`` next to this Python (the ``mpich`` wheel, conda), else the one on PATH.
@@ -90,54 +79,3 @@ def mpi_processes() -> list[Any]:
         except psutil.Error:  # gone, or not ours to read
             continue
     return found
-
-
-# ---- what workers run ----
-
-def noop(x: Any) -> Any:
-    """Return ``x``: a task that costs nothing, so all its time is overhead."""
-    return x
-
-
-def spin(task: tuple[int, float]) -> tuple[int, float]:
-    """Keep a CPU busy for ``seconds`` of this worker's CPU time; return (task, CPU seconds)."""
-    number, seconds = task
-    start = time.process_time()
-    while time.process_time() - start < seconds:
-        pass
-    return number, time.process_time() - start
-
-
-# ---- exercises: references and the cases' answers ----
-
-def block(rank: int, size: int, n_tasks: int) -> tuple[int, int]:
-    """Exercise 1's reference: rank's contiguous block ``[start, stop)`` of ``n_tasks`` tasks.
-
-    The first ``n_tasks % size`` ranks take one task more, so loads differ by at most one.
-    """
-    base, extra = divmod(n_tasks, size)
-    start = rank * base + min(rank, extra)
-    return start, start + base + (rank < extra)
-
-
-#: Exercise 2: the engine that fits each scenario best, and why.
-SCENARIOS = {
-    "a 3-minute analysis of 500 files on your laptop": "process pool",
-    "a climate model on 2 048 cores exchanging boundary values every time step": "mpi",
-    "20 000 independent model fits on a shared cluster, driven from a notebook": "dask",
-    "a pandas-like group-by on a table larger than one machine's memory": "dask",
-    "100 000 tasks of 50 µs each, on one 8-core workstation": "process pool",
-}
-ENGINE_WHY = {
-    "a 3-minute analysis of 500 files on your laptop":
-        "one machine: a pool starts in a fraction of a second, a cluster in seconds",
-    "a climate model on 2 048 cores exchanging boundary values every time step":
-        "tightly coupled ranks exchanging messages every step is what MPI is built for",
-    "20 000 independent model fits on a shared cluster, driven from a notebook":
-        "many independent tasks on a cluster, scheduled dynamically from Python",
-    "a pandas-like group-by on a table larger than one machine's memory":
-        "dask.dataframe partitions the table over the workers' memory",
-    "100 000 tasks of 50 µs each, on one 8-core workstation":
-        "one machine, and a Dask task costs about a millisecond even pipelined, 20x the task: "
-        "batch them into pool.map chunks",
-}

@@ -1,10 +1,11 @@
-"""The record of a producer–consumer run (notebook 05), and the small pieces every pipeline
-shares: the STOP sentinel, how items are split, the delays, the work, ``join`` with a timeout.
+"""The record of a producer–consumer run (notebook 05), how items are split, ``join`` with a
+timeout, and the best throughput a pipeline can reach.
 
 The pipelines themselves (threads, asyncio, the orchestration of processes) are written in the
-notebook's cells; the process targets a child must import are in :mod:`helpers.pipeline_workers`
-and the figure in :mod:`helpers.pipeline_plots`. An *item* is ``(producer, number)``: unique,
-so "consumed exactly once" is a count.
+notebook's cells; what a child process imports (the process targets, the STOP sentinel, the
+delays, the work) is in :mod:`helpers.producer_consumer.workers` and the figure in
+:mod:`helpers.producer_consumer.figures`. An *item* is ``(producer, number)``: unique, so
+"consumed exactly once" is a count.
 
 >>> log = PipelineLog("threads", maxsize=2)
 >>> log.made(0, (0, 0), 0.0, 0.1); log.handled(1, (0, 0), 0.1, 0.2)
@@ -16,21 +17,16 @@ from __future__ import annotations
 
 import itertools
 import queue
-import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from helpers.producer_consumer.workers import Item
 from helpers.tracing import Span
 from helpers.validate import number, whole_number
-
-Item = tuple[int, int]
-#: What a consumer receives when it must stop: one per consumer. ``None`` survives pickling,
-#: so ``item is STOP`` works across processes too.
-STOP = None
 
 
 @dataclass
@@ -77,7 +73,7 @@ class PipelineLog:
         self.lengths.append((moment, length))
 
     def add_reports(self, reports: Iterable[tuple]) -> None:
-        """Record what process workers reported (see :mod:`helpers.pipeline_workers`).
+        """Record what process workers reported (see :mod:`helpers.producer_consumer.workers`).
 
         A multiprocessing queue's ``qsize()`` is approximate (and missing on macOS), so the
         length is rebuilt from when each put and each get returned, clamped at 0 (a get can
@@ -160,23 +156,6 @@ def split_items(items: int, producers: int) -> list[int]:
     whole_number("producers", producers, minimum=1)
     share, extra = divmod(items, producers)
     return [share + (index < extra) for index in range(producers)]
-
-
-def delays(seconds: float, seed: int | None, role: str, index: int) -> Callable[[], float]:
-    """Each next delay: always ``seconds``, or with a ``seed`` random in ``[0, 2 × seconds]``
-    (same mean), reproducibly per worker, so runs can be irregular and still repeatable."""
-    seconds = float(number("seconds", seconds, minimum=0))
-    if seed is None:
-        return lambda: seconds
-    rng = random.Random(f"{seed}-{role}-{index}")
-    return lambda: rng.uniform(0, 2 * seconds)
-
-
-def handle(item: Item, fail_on: Item | None = None) -> Item:
-    """The consumers' work on one item; raises ``ValueError`` for the item ``fail_on``."""
-    if fail_on is not None and tuple(item) == tuple(fail_on):
-        raise ValueError(f"cannot handle item {tuple(item)}")
-    return item
 
 
 def join_queue(q: Any, timeout: float) -> bool:

@@ -1,4 +1,4 @@
-"""Unit tests of helpers.caching (07's pool worker) and its exercise references."""
+"""Unit tests of helpers.lru_cache.workers (08's pool worker) and its exercise references."""
 
 from __future__ import annotations
 
@@ -15,33 +15,33 @@ from pathlib import Path
 
 import pytest
 
-from helpers import caching, exercises
-from helpers import caching_exercises as cx
+from helpers import exercises
+from helpers.lru_cache import answers, workers
 
 START_METHODS = multiprocessing.get_all_start_methods()
 
 
 def test_costly_lookup_is_a_cube_cached_per_process():
-    caching.costly_lookup.cache_clear()
-    assert caching.costly_lookup(3) == 27
-    assert caching.costly_lookup(3) == 27
-    info = caching.costly_lookup.cache_info()
+    workers.costly_lookup.cache_clear()
+    assert workers.costly_lookup(3) == 27
+    assert workers.costly_lookup(3) == 27
+    info = workers.costly_lookup.cache_info()
     assert (info.hits, info.misses) == (1, 1)
 
 
 def test_lookup_in_worker_reports_a_miss_then_a_hit():
-    caching.costly_lookup.cache_clear()
-    first, second = caching.lookup_in_worker(2), caching.lookup_in_worker(2)
-    assert first == caching.WorkerCall(os.getpid(), 2, 8, False)
-    assert second == caching.WorkerCall(os.getpid(), 2, 8, True)
+    workers.costly_lookup.cache_clear()
+    first, second = workers.lookup_in_worker(2), workers.lookup_in_worker(2)
+    assert first == workers.WorkerCall(os.getpid(), 2, 8, False)
+    assert second == workers.WorkerCall(os.getpid(), 2, 8, True)
 
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("method", START_METHODS)
 def test_each_worker_has_its_own_cache(method):
-    caching.costly_lookup.cache_clear()
+    workers.costly_lookup.cache_clear()
     with multiprocessing.get_context(method).Pool(1) as pool:
-        calls = pool.map_async(caching.lookup_in_worker, [5, 5, 6], chunksize=1).get(60)
+        calls = pool.map_async(workers.lookup_in_worker, [5, 5, 6], chunksize=1).get(60)
     assert [call.result for call in calls] == [125, 125, 216]
     assert [call.hit for call in calls] == [False, True, False]
     assert {call.pid for call in calls} != {os.getpid()}
@@ -50,9 +50,9 @@ def test_each_worker_has_its_own_cache(method):
 # ---- exercise 1: the pattern is one the notebook did not replay ----
 
 def test_the_prediction_pattern_mixes_hits_and_misses():
-    probe = functools.lru_cache(maxsize=cx.MAXSIZE)(lambda key: key)
+    probe = functools.lru_cache(maxsize=answers.MAXSIZE)(lambda key: key)
     outcome = []
-    for key in cx.PATTERN:
+    for key in answers.PATTERN:
         before = probe.cache_info().misses
         probe(key)
         outcome.append("miss" if probe.cache_info().misses > before else "hit")
@@ -99,38 +99,40 @@ class _Uncached(_Stale):
 
 @pytest.mark.parametrize("cls", [_Cleared, _Keyed])
 def test_stale_trial_accepts_both_repairs(cls):
-    assert cx.stale_trial(cls)() is None
+    assert answers.stale_trial(cls)() is None
 
 
 @pytest.mark.parametrize(("cls", "hint"), [(_Stale, "stale result"),
                                            (_Uncached, "should come from the cache")])
 def test_stale_trial_explains_what_is_wrong(cls, hint):
-    assert hint in cx.stale_trial(cls)()
+    assert hint in answers.stale_trial(cls)()
 
 
 def test_check_behaviour_runs_the_stale_trial():
-    assert exercises.passes(exercises.check_behaviour, cx.stale_trial(_Cleared), trials=2)
+    assert exercises.passes(exercises.check_behaviour, answers.stale_trial(_Cleared), trials=2)
     with redirect_stdout(io.StringIO()):
-        assert not exercises.passes(exercises.check_behaviour, cx.stale_trial(_Stale), trials=2)
+        assert not exercises.passes(exercises.check_behaviour, answers.stale_trial(_Stale),
+                                    trials=2)
 
 
 # ---- exercise 3: choose the cache ----
 
 def test_every_situation_has_a_reason_and_the_labels_are_four():
-    assert set(cx.WHY) == set(cx.SITUATIONS)
-    assert exercises.labels_of(cx.SITUATIONS) == ["cached_property", "content key",
-                                                   "lru_cache", "no cache"]
-    assert exercises.passes(exercises.choose_labels, dict(cx.SITUATIONS), cx.SITUATIONS,
-                            why=cx.WHY)
-    wrong = dict.fromkeys(cx.SITUATIONS, "lru_cache")
+    assert set(answers.WHY) == set(answers.SITUATIONS)
+    assert exercises.labels_of(answers.SITUATIONS) == ["cached_property", "content key",
+                                                        "lru_cache", "no cache"]
+    assert exercises.passes(exercises.choose_labels, dict(answers.SITUATIONS),
+                            answers.SITUATIONS, why=answers.WHY)
+    wrong = dict.fromkeys(answers.SITUATIONS, "lru_cache")
     with redirect_stdout(io.StringIO()) as said:
-        assert not exercises.passes(exercises.choose_labels, wrong, cx.SITUATIONS, why=cx.WHY)
+        assert not exercises.passes(exercises.choose_labels, wrong, answers.SITUATIONS,
+                                    why=answers.WHY)
     assert "stale prices" in said.getvalue()
 
 
 # ---- notebook 08, section 6: the single_flight decorator written in the cell --------------------
 
-NOTEBOOK_08 = Path(__file__).resolve().parents[1] / "notebooks" / "08_lru_cache.ipynb"
+NOTEBOOK_08 = Path(__file__).resolve().parents[2] / "notebooks" / "08_lru_cache.ipynb"
 SINGLE_FLIGHT_CELL = "06913fda"  # the cell that defines CountedCalls, slow_square and single_flight
 
 

@@ -1,6 +1,6 @@
 """Notebook 05's figure: a pipeline's timeline above its queue length, on one time axis.
 
-Kept apart from :mod:`helpers.pipeline_workers`, so no child process imports matplotlib.
+Kept apart from :mod:`helpers.producer_consumer.workers`, so no child process imports matplotlib.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
 from helpers import plots
-from helpers.pipeline import PipelineLog
+from helpers.producer_consumer.experiment import PipelineLog
 
 
 def plot_pipeline(log: PipelineLog, title: str) -> Axes:

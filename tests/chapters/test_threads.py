@@ -1,4 +1,4 @@
-"""Unit tests of helpers.threads: the process target and exercise material of notebook 04."""
+"""Unit tests of helpers.threads: notebook 04's process target (workers) and exercises (answers)."""
 
 import queue
 import threading
@@ -9,17 +9,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers import exercises, threads
+from helpers import exercises
 from helpers.machine import mp_context
 from helpers.scripts import run_script
+from helpers.threads import answers, workers
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "notebooks" / "scripts"
+SCRIPTS = Path(__file__).resolve().parents[2] / "notebooks" / "scripts"
 
 
 @given(start=st.lists(st.integers(), max_size=5), value=st.integers())
 def test_append_and_report_puts_the_copy_on_the_queue(start, value):
     results, items = queue.Queue(), list(start)
-    threads.append_and_report(items, value, results)
+    workers.append_and_report(items, value, results)
     assert results.get(timeout=1) == (value, [*start, value]) and items == [*start, value]
 
 
@@ -28,7 +29,7 @@ def test_a_child_process_appends_to_its_own_copy():
     ctx = mp_context()
     results = ctx.Queue()
     parent = []
-    child = ctx.Process(target=threads.append_and_report, args=(parent, 7, results))
+    child = ctx.Process(target=workers.append_and_report, args=(parent, 7, results))
     child.start()
     report = results.get(timeout=30)
     child.join(timeout=30)
@@ -45,18 +46,18 @@ def test_still_running_reference_keeps_one_deadline():
         t.start()
     start = time.perf_counter()
     try:
-        assert threads.still_running_reference(held, 0.2) == {f"h{i}" for i in range(5)}
+        assert answers.still_running_reference(held, 0.2) == {f"h{i}" for i in range(5)}
         assert time.perf_counter() - start < 0.8
     finally:
         release.set()
         for t in held:
             t.join(timeout=5)
-    assert threads.still_running_reference(held, 0.1) == set()
+    assert answers.still_running_reference(held, 0.1) == set()
 
 
 def test_exercise_1_accepts_the_reference():
     assert exercises.passes(exercises.check_behaviour,
-                            threads.still_running_trial(threads.still_running_reference),
+                            answers.still_running_trial(answers.still_running_reference),
                             trials=2, timeout=10)
 
 
@@ -73,7 +74,7 @@ def join_each(threads_, budget):  # the pattern the notebook's explorer shows: n
     (lambda threads_, budget: 1 / 0, "ZeroDivisionError"),
 ])
 def test_exercise_1_explains_wrong_answers(answer, hint, capsys):
-    assert not exercises.passes(exercises.check_behaviour, threads.still_running_trial(answer),
+    assert not exercises.passes(exercises.check_behaviour, answers.still_running_trial(answer),
                                 trials=1, timeout=10)
     assert hint in capsys.readouterr().out
 
@@ -81,8 +82,8 @@ def test_exercise_1_explains_wrong_answers(answer, hint, capsys):
 # ---- exercise 2 ----
 
 def test_exit_cases_use_the_three_outcomes():
-    assert set(threads.EXIT_CASES.values()) == set(threads.EXIT_OUTCOMES)
-    assert set(threads.EXIT_WHY) == set(threads.EXIT_CASES)
+    assert set(answers.EXIT_CASES.values()) == set(answers.EXIT_OUTCOMES)
+    assert set(answers.EXIT_WHY) == set(answers.EXIT_CASES)
 
 
 @pytest.mark.timeout(60)

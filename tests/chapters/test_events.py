@@ -1,15 +1,16 @@
-"""Unit tests of helpers.events: the accounts and trials behind notebook 06's exercises."""
+"""Unit tests of helpers.events.answers: the accounts and trials behind notebook 06's exercises."""
 
 import threading
 import time
 
 import pytest
 
-from helpers import events, exercises
+from helpers import exercises
+from helpers.events import answers
 
 
 def test_owned_lock_knows_its_owner():
-    lock = events.OwnedLock()
+    lock = answers.OwnedLock()
     assert lock.owner is None and not lock.locked()
     with lock:
         assert lock.owner == threading.get_ident() and lock.locked()
@@ -19,7 +20,7 @@ def test_owned_lock_knows_its_owner():
 
 
 def test_account_counts_writes_without_its_lock():
-    account = events.Account(1, 10)
+    account = answers.Account(1, 10)
     account.balance -= 1
     with account.lock:
         account.balance -= 1
@@ -57,7 +58,7 @@ def withdraw_leaks_the_lock(account, amount):
 
 
 def test_withdraw_trial_accepts_the_solution():
-    assert exercises.passes(exercises.check_behaviour, events.withdraw_trial(withdraw_safe),
+    assert exercises.passes(exercises.check_behaviour, answers.withdraw_trial(withdraw_safe),
                             trials=5, timeout=15)
 
 
@@ -68,7 +69,7 @@ def test_withdraw_trial_accepts_the_solution():
     (withdraw_leaks_the_lock, "never returned", 1),  # each trial waits 5 s for its stuck threads
 ])
 def test_withdraw_trial_explains_wrong_answers(answer, hint, trials, capsys):
-    assert not exercises.passes(exercises.check_behaviour, events.withdraw_trial(answer),
+    assert not exercises.passes(exercises.check_behaviour, answers.withdraw_trial(answer),
                                 trials=trials, timeout=15)
     assert hint in capsys.readouterr().out
 
@@ -93,7 +94,7 @@ def transfer_half(src, dst, amount):
 
 
 def test_transfer_trial_accepts_the_solution():
-    assert exercises.passes(exercises.check_behaviour, events.transfer_trial(transfer_ordered),
+    assert exercises.passes(exercises.check_behaviour, answers.transfer_trial(transfer_ordered),
                             trials=3, timeout=20)
 
 
@@ -104,6 +105,6 @@ def test_transfer_trial_accepts_the_solution():
     (lambda src, dst, amount: None, "expected 1600, 700, 700"),
 ])
 def test_transfer_trial_explains_wrong_answers(answer, hint, capsys):
-    assert not exercises.passes(exercises.check_behaviour, events.transfer_trial(answer),
+    assert not exercises.passes(exercises.check_behaviour, answers.transfer_trial(answer),
                                 trials=1, timeout=20)
     assert hint in capsys.readouterr().out

@@ -2,18 +2,43 @@
 forkserver it cannot load a function defined in a notebook). No matplotlib here.
 
 A child cannot append to the parent's log, so each worker *reports* what it did on a second
-queue; the parent records the reports with :meth:`helpers.pipeline.PipelineLog.add_reports`.
+queue; the parent records the reports with
+:meth:`helpers.producer_consumer.experiment.PipelineLog.add_reports`. The STOP sentinel, the
+delays and the work on an item are here too: the notebook's threads use the same ones.
 """
 
 from __future__ import annotations
 
+import random
 import time
+from collections.abc import Callable
 from typing import Any
 
-from helpers.pipeline import STOP, Item, delays, handle
+from helpers import validate
 
+Item = tuple[int, int]
+#: What a consumer receives when it must stop: one per consumer. ``None`` survives pickling,
+#: so ``item is STOP`` works across processes too.
+STOP = None
 #: Longest wait for a put or a get, in seconds: a broken pipeline raises instead of hanging.
 PATIENCE = 30.0
+
+
+def delays(seconds: float, seed: int | None, role: str, index: int) -> Callable[[], float]:
+    """Each next delay: always ``seconds``, or with a ``seed`` random in ``[0, 2 × seconds]``
+    (same mean), reproducibly per worker, so runs can be irregular and still repeatable."""
+    seconds = float(validate.number("seconds", seconds, minimum=0))
+    if seed is None:
+        return lambda: seconds
+    rng = random.Random(f"{seed}-{role}-{index}")
+    return lambda: rng.uniform(0, 2 * seconds)
+
+
+def handle(item: Item, fail_on: Item | None = None) -> Item:
+    """The consumers' work on one item; raises ``ValueError`` for the item ``fail_on``."""
+    if fail_on is not None and tuple(item) == tuple(fail_on):
+        raise ValueError(f"cannot handle item {tuple(item)}")
+    return item
 
 
 def process_producer(q: Any, reports: Any, index: int, count: int, make_seconds: float,

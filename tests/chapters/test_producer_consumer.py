@@ -1,28 +1,34 @@
-"""Tests of helpers.pipeline (the record of a run) and helpers.pipeline_workers (the process
-targets): every item produced is reported exactly once and every worker stops, under every
-start method, for random shapes and delays."""
+"""Tests of notebook 05's helpers: the record of a run (experiment), the process targets
+(workers), under every start method and for random shapes and delays, and the exercise cases
+(answers): the repaired consumer passes, every broken one is caught without hanging."""
 
+import contextlib
 import multiprocessing
 import queue
-import subprocess
-import sys
+import time
 
 import matplotlib.axes
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import pipeline_workers as workers
-from helpers.pipeline import (
-    STOP,
+from helpers.exercises import check_behaviour, choose_labels, passes
+from helpers.producer_consumer import workers
+from helpers.producer_consumer.answers import (
+    BAD_NUMBERS,
+    QUEUE_CHOICES,
+    QUEUE_WHY,
+    consumer_trial,
+    risky_work,
+)
+from helpers.producer_consumer.experiment import (
     PipelineLog,
-    delays,
-    handle,
     ideal_throughput,
     join_queue,
     split_items,
 )
-from helpers.pipeline_plots import plot_pipeline
+from helpers.producer_consumer.figures import plot_pipeline
+from helpers.producer_consumer.workers import STOP, delays, handle
 
 START_METHODS = multiprocessing.get_all_start_methods()
 
@@ -91,13 +97,6 @@ def test_put_big_puts_its_bytes():
     assert channel.get(timeout=20) == b"x" * 1000
     child.join(timeout=10)
     assert child.exitcode == 0
-
-
-def test_worker_module_does_not_import_matplotlib():
-    code = "import sys, helpers.pipeline_workers; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=60)
-    assert out.stdout.strip() == "False"
 
 
 # ---- the log ----
@@ -229,3 +228,99 @@ def test_plot_pipeline_draws_and_validates():
         plot_pipeline("log", "t")
     with pytest.raises(ValueError, match="no spans"):
         plot_pipeline(PipelineLog("threads", 1), "t")
+
+
+def repaired(q, done, failed):
+    while (item := q.get(timeout=2)) is not STOP:
+        try:
+            done.append(risky_work(item))
+        except ValueError:
+            failed.append(item)
+        finally:
+            q.task_done()
+    q.task_done()
+
+
+def as_given(q, done, failed):  # the notebook's stub: dies on a bad item
+    while True:
+        item = q.get(timeout=2)
+        if item is STOP:
+            return
+        done.append(risky_work(item))
+        q.task_done()
+
+
+def forgets_the_stop(q, done, failed):
+    while (item := q.get(timeout=2)) is not STOP:
+        try:
+            done.append(risky_work(item))
+        except ValueError:
+            failed.append(item)
+        q.task_done()
+
+
+def loses_failures(q, done, failed):
+    while (item := q.get(timeout=2)) is not STOP:
+        with contextlib.suppress(ValueError):  # the failure is swallowed, not reported
+            done.append(risky_work(item))
+        q.task_done()
+    q.task_done()
+
+
+def never_stops(q, done, failed):
+    while True:
+        try:
+            item = q.get(timeout=0.05)
+        except queue.Empty:
+            continue
+        if item is not STOP:
+            try:
+                done.append(risky_work(item))
+            except ValueError:
+                failed.append(item)
+        q.task_done()
+
+
+def stuck(q, done, failed):  # takes nothing: the trial's own timeouts end it
+    time.sleep(3)
+
+
+def test_risky_work_raises_only_for_the_bad_numbers():
+    assert risky_work((0, 0)) == (0, 0)
+    for number in BAD_NUMBERS:
+        with pytest.raises(ValueError, match="cannot handle"):
+            risky_work((0, number))
+
+
+@pytest.mark.timeout(60)
+def test_the_repaired_consumer_passes(capsys):
+    assert passes(check_behaviour, consumer_trial(repaired), trials=10, timeout=5)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("consumer", "says"), [
+    (as_given, "every consumer died"),
+    (forgets_the_stop, "STOP was taken without task_done"),
+    (loses_failures, "`failed` should hold the items that raised"),
+    (never_stops, "did not stop at its STOP"),
+    (stuck, "no consumer takes items"),
+])
+def test_each_broken_consumer_is_caught(consumer, says, capsys):
+    check_behaviour(consumer_trial(consumer), trials=2, timeout=4)
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet") and says in out
+
+
+def test_consumer_trial_wants_a_function():
+    with pytest.raises(TypeError, match="consumer must be a function"):
+        consumer_trial(42)
+
+
+def test_queue_choices_have_a_reason_each_and_the_solution_passes(capsys):
+    assert set(QUEUE_CHOICES) == set(QUEUE_WHY)
+    assert set(QUEUE_CHOICES.values()) == {"queue.Queue", "multiprocessing.JoinableQueue",
+                                           "asyncio.Queue"}
+    assert passes(choose_labels, dict(QUEUE_CHOICES), QUEUE_CHOICES, why=QUEUE_WHY)
+    wrong = {**QUEUE_CHOICES, next(iter(QUEUE_CHOICES)): "queue.Queue"}
+    assert not passes(choose_labels, wrong, QUEUE_CHOICES, why=QUEUE_WHY)
+    assert "GIL" in capsys.readouterr().out

@@ -1,7 +1,7 @@
-"""What notebook 01 (profiling) needs outside its cells: pool workers that profile themselves,
-a profile in a kernel that no other thread can garble, py-spy run from outside with a timeout
-and a clear message when it cannot attach, and the call stacks a sampler or a profiler records,
-as one shape the flame graph reads.
+"""What notebook 01 (profiling) needs outside its cells, in the parent: a profile in a kernel
+that no other thread can garble, py-spy run from outside with a timeout and a clear message
+when it cannot attach, and the call stacks a sampler or a profiler records, as one shape the
+flame graph reads (the pool's workers are in :mod:`helpers.profiling.workers`).
 
 A *stack* is a tuple of frame names, outermost first; ``{stack: weight}`` is the
 "collapsed stacks" form of py-spy's ``--format raw`` (weights are samples) and of
@@ -16,7 +16,6 @@ A *stack* is a tuple of frame names, outermost first; ``{stack: weight}`` is the
 
 from __future__ import annotations
 
-import cProfile
 import os
 import pstats
 import re
@@ -52,20 +51,6 @@ PTRACE_ADVICE = (
     "(Kubernetes: securityContext capabilities add SYS_PTRACE);\n"
     "  - on macOS py-spy always needs `sudo`."
 )
-
-
-def hot_work(n: int) -> int:
-    """A pool task whose time goes to one function: the sum of i*i % 7 for i < n."""
-    return sum(i * i % 7 for i in range(n))
-
-
-def profiled_task(task: tuple[int, str]) -> int:
-    """Run ``hot_work(n)`` under this worker's own cProfile and dump it to ``path``."""
-    n, path = task
-    profile = cProfile.Profile()
-    value = profile.runcall(hot_work, n)
-    profile.dump_stats(path)
-    return value
 
 
 @contextmanager

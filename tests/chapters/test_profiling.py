@@ -1,4 +1,6 @@
-"""Tests of notebook 01's helpers: the profiled pool worker, py-spy's stacks and its failures."""
+"""Tests of notebook 01's helpers: the profiled pool worker (workers), py-spy's stacks and
+its failures (experiment), the icicle and the overhead bars (figures), and the exercises'
+answers and cases (answers)."""
 
 from __future__ import annotations
 
@@ -12,17 +14,20 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import matplotlib
 import pytest
 
-from helpers import profiling
+from helpers.exercises import choose_labels, compare_with_reference, passes
+from helpers.plots import WORSE
+from helpers.profiling import answers, experiment, figures, workers
 
-SCRIPT = Path(__file__).parents[1] / "notebooks" / "scripts" / "01_wait_and_threads.py"
+SCRIPT = Path(__file__).parents[2] / "notebooks" / "scripts" / "01_wait_and_threads.py"
 
 
 def test_hot_work_and_its_profile(tmp_path: Path):
-    assert profiling.hot_work(10) == sum(i * i % 7 for i in range(10))
+    assert workers.hot_work(10) == sum(i * i % 7 for i in range(10))
     path = tmp_path / "one.prof"
-    assert profiling.profiled_task((1000, str(path))) == profiling.hot_work(1000)
+    assert workers.profiled_task((1000, str(path))) == workers.hot_work(1000)
     names = {key[2] for key in pstats.Stats(str(path)).stats}
     assert "hot_work" in names
 
@@ -32,8 +37,8 @@ def test_profiled_task_runs_in_a_pool(tmp_path: Path):
 
     tasks = [(n, str(tmp_path / f"{n}.prof")) for n in (100, 200)]
     with mp_context().Pool(2) as pool:
-        values = pool.map_async(profiling.profiled_task, tasks).get(timeout=60)
-    assert values == [profiling.hot_work(n) for n, _ in tasks]
+        values = pool.map_async(workers.profiled_task, tasks).get(timeout=60)
+    assert values == [workers.hot_work(n) for n, _ in tasks]
     merged = pstats.Stats(*[path for _, path in tasks])
     assert next(row[1] for key, row in merged.stats.items() if key[2] == "hot_work") == 2
 
@@ -57,7 +62,7 @@ def _other_thread_progress(guarded: bool) -> int:
     time.sleep(0.02)  # the counter is running
     try:
         if guarded:  # the counter holds the GIL after keep_gil's sleep: 1 s until it drops it
-            with profiling.keep_gil(1.0):
+            with experiment.keep_gil(1.0):
                 before = counter[0]
                 _spin(0.1)
                 after = counter[0]
@@ -80,13 +85,13 @@ def test_keep_gil_keeps_other_threads_out_of_a_cpu_bound_block():
 
 def test_keep_gil_restores_the_interval_after_an_error_and_checks_its_argument():
     interval = sys.getswitchinterval()
-    with pytest.raises(KeyError), profiling.keep_gil(5.0):
+    with pytest.raises(KeyError), experiment.keep_gil(5.0):
         assert sys.getswitchinterval() == 5.0
         raise KeyError("inside")
     assert sys.getswitchinterval() == interval
-    with pytest.raises(ValueError, match="seconds must be > 0"), profiling.keep_gil(0):
+    with pytest.raises(ValueError, match="seconds must be > 0"), experiment.keep_gil(0):
         pass
-    with pytest.raises(TypeError, match="seconds must be a number"), profiling.keep_gil("1"):
+    with pytest.raises(TypeError, match="seconds must be a number"), experiment.keep_gil("1"):
         pass
 
 
@@ -101,16 +106,16 @@ def _middle(n: int) -> int:
 def test_call_edges_are_the_programs_calls():
     profile = cProfile.Profile()
     profile.runcall(_middle, 10)
-    edges = profiling.call_edges(pstats.Stats(profile))
+    edges = experiment.call_edges(pstats.Stats(profile))
     assert ("_middle", "<built-in method builtins.sum>") in edges
     assert ("<genexpr>", "_leaf") in edges
     assert all(callee != "_middle" for _, callee in edges)  # the entry point has no caller
-    assert profiling.call_edges(pstats.Stats(profile), __file__) == {
+    assert experiment.call_edges(pstats.Stats(profile), __file__) == {
         ("<built-in method builtins.sum>", "<genexpr>"), ("<genexpr>", "_leaf")}
     with pytest.raises(TypeError, match=r"pstats\.Stats"):
-        profiling.call_edges(profile)
+        experiment.call_edges(profile)
     with pytest.raises(TypeError, match="into_file"):
-        profiling.call_edges(pstats.Stats(profile), Path(__file__))
+        experiment.call_edges(pstats.Stats(profile), Path(__file__))
 
 
 def test_collapsed_stacks_parses_py_spy_raw():
@@ -119,22 +124,22 @@ def test_collapsed_stacks_parses_py_spy_raw():
             "thread (11);_find_and_load (<frozen>:1) 1\n"
             "garbage line\n\n"
             "main (s.py:35);crunch (s.py:22) 2\n")
-    plain = profiling.collapsed_stacks(text)
+    plain = experiment.collapsed_stacks(text)
     assert plain[("<module>", "main", "crunch")] == 7
     assert plain[("main", "crunch")] == 2
     assert sum(plain.values()) == 13
-    threads = profiling.collapsed_stacks(text, threads=True)
+    threads = experiment.collapsed_stacks(text, threads=True)
     assert threads[("thread background", "Thread.run", "background")] == 3
     assert threads[("thread 11", "_find_and_load")] == 1
     with pytest.raises(TypeError):
-        profiling.collapsed_stacks(b"bytes")
+        experiment.collapsed_stacks(b"bytes")
 
 
 def test_share_of():
     stacks = {("a", "b"): 3, ("a",): 1}
-    assert profiling.share_of(stacks, "b") == 0.75
-    assert profiling.share_of(stacks, "a") == 1.0
-    assert profiling.share_of({}, "a") == 0.0
+    assert experiment.share_of(stacks, "b") == 0.75
+    assert experiment.share_of(stacks, "a") == 1.0
+    assert experiment.share_of({}, "a") == 0.0
 
 
 def _frame(function, time, children=()):
@@ -144,7 +149,7 @@ def _frame(function, time, children=()):
 def test_stacks_from_pyinstrument_keeps_own_time():
     root = _frame("main", 1.0, [_frame("hot", 0.7, [_frame("[self]", 0.7)]),
                                 _frame("cold", 0.2), _frame("[self]", 0.1)])
-    stacks = profiling.stacks_from_pyinstrument(root)
+    stacks = experiment.stacks_from_pyinstrument(root)
     assert stacks == pytest.approx({("main",): 0.1, ("main", "hot"): 0.7, ("main", "cold"): 0.2})
     assert sum(stacks.values()) == pytest.approx(root.time)
 
@@ -160,7 +165,7 @@ def _fake_spy(tmp_path: Path, body: str) -> str:
 def test_record_says_what_to_do_without_ptrace(tmp_path: Path):
     fake = _fake_spy(tmp_path, "import sys\nprint('Error: Permission Denied (os error 13)', "
                                "file=sys.stderr)\nsys.exit(1)")
-    run = profiling.record(SCRIPT, tmp_path / "out.txt", executable=fake, timeout=10)
+    run = experiment.record(SCRIPT, tmp_path / "out.txt", executable=fake, timeout=10)
     assert not run.ok and not run.stacks
     assert "Permission Denied" in run.message and "SYS_PTRACE" in run.message
     assert "ptrace_scope" in run.message and "sudo" in run.message
@@ -169,7 +174,7 @@ def test_record_says_what_to_do_without_ptrace(tmp_path: Path):
 @pytest.mark.skipif(os.name == "nt", reason="a fake executable script needs a POSIX shebang")
 def test_record_stops_a_hanging_py_spy(tmp_path: Path):
     fake = _fake_spy(tmp_path, "import time\ntime.sleep(30)")
-    run = profiling.record(SCRIPT, tmp_path / "out.txt", executable=fake, timeout=0.5)
+    run = experiment.record(SCRIPT, tmp_path / "out.txt", executable=fake, timeout=0.5)
     assert not run.ok and "stopped after 0.5 s" in run.message
 
 
@@ -177,38 +182,101 @@ def test_record_stops_a_hanging_py_spy(tmp_path: Path):
 def test_record_reads_what_py_spy_wrote(tmp_path: Path):
     fake = _fake_spy(tmp_path, "import sys\nout = sys.argv[sys.argv.index('--output') + 1]\n"
                                "open(out, 'w').write('main (s.py:1);crunch (s.py:2) 5\\n')")
-    run = profiling.record(SCRIPT, tmp_path / "out.txt", executable=fake, timeout=10)
+    run = experiment.record(SCRIPT, tmp_path / "out.txt", executable=fake, timeout=10)
     assert run.ok and run.stacks == {("main", "crunch"): 5}
     assert run.command[0] == fake and "--format" in run.command
 
 
 def test_record_when_py_spy_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(profiling, "py_spy_executable", lambda: None)
-    run = profiling.record(SCRIPT, tmp_path / "out.txt")
+    monkeypatch.setattr(experiment, "py_spy_executable", lambda: None)
+    run = experiment.record(SCRIPT, tmp_path / "out.txt")
     assert not run.ok and "pip install py-spy" in run.message
 
 
 def test_record_checks_its_arguments(tmp_path: Path):
     with pytest.raises(FileNotFoundError):
-        profiling.record(tmp_path / "missing.py", tmp_path / "out.txt")
+        experiment.record(tmp_path / "missing.py", tmp_path / "out.txt")
     with pytest.raises(ValueError):
-        profiling.record(SCRIPT, tmp_path / "out.txt", rate=0)
+        experiment.record(SCRIPT, tmp_path / "out.txt", rate=0)
     with pytest.raises(ValueError):
-        profiling.record(SCRIPT, tmp_path / "out.txt", timeout=0)
+        experiment.record(SCRIPT, tmp_path / "out.txt", timeout=0)
 
 
-@pytest.mark.skipif(profiling.py_spy_executable() is None, reason="py-spy is not installed")
+@pytest.mark.skipif(experiment.py_spy_executable() is None, reason="py-spy is not installed")
 def test_real_py_spy_records_the_script_or_explains(tmp_path: Path):
-    run = profiling.record(SCRIPT, tmp_path / "out.txt", options=["--threads"], timeout=30)
+    run = experiment.record(SCRIPT, tmp_path / "out.txt", options=["--threads"], timeout=30)
     if run.ok:
-        assert profiling.share_of(run.stacks, "crunch") > 0.1
+        assert experiment.share_of(run.stacks, "crunch") > 0.1
     else:
         assert "py-spy" in run.message
 
 
 def test_the_variable_names_another_py_spy(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv(profiling.PY_SPY_VARIABLE, "/somewhere/py-spy")
-    assert profiling.py_spy_executable() == "/somewhere/py-spy"
-    monkeypatch.delenv(profiling.PY_SPY_VARIABLE)
-    found = profiling.py_spy_executable()
+    monkeypatch.setenv(experiment.PY_SPY_VARIABLE, "/somewhere/py-spy")
+    assert experiment.py_spy_executable() == "/somewhere/py-spy"
+    monkeypatch.delenv(experiment.PY_SPY_VARIABLE)
+    found = experiment.py_spy_executable()
     assert found is None or Path(found).name.startswith("py-spy")
+
+
+matplotlib.use("Agg")
+
+
+def test_icicle_widths_are_shares():
+    ax = figures.icicle({("main", "hot"): 3, ("main", "cold"): 1, ("main",): 0},
+                                highlight="hot")
+    widths = {round(patch.get_width(), 3) for patch in ax.patches}
+    assert widths == {1.0, 0.75, 0.25}
+    highlighted = [p for p in ax.patches if matplotlib.colors.to_hex(p.get_facecolor()) ==
+                   matplotlib.colors.to_hex(WORSE)]
+    assert len(highlighted) == 1 and round(highlighted[0].get_width(), 2) == 0.75
+
+
+def test_icicle_merges_stacks_by_name():
+    ax = figures.icicle({("a", "b", "c"): 1, ("a", "b"): 1, ("a", "d"): 2})
+    assert len(ax.patches) == 4  # a, b, c, d
+
+
+def test_icicle_refuses_nothing():
+    with pytest.raises(ValueError):
+        figures.icicle({})
+
+
+def test_overhead_bars():
+    ax = figures.overhead_bars({"calls": 4.0, "inline": 1.1}, title="t")
+    assert [round(p.get_width(), 1) for p in ax.patches] == [4.0, 1.1]
+    with pytest.raises(ValueError):
+        figures.overhead_bars({})
+
+
+def _slow(orders):  # the stub cell's program, as a learner receives it
+    def rate(currency):
+        return {code: value for code, value in answers.RATE_ROWS}[currency]
+    return [f"{sum(q * p * rate(c) for q, p, c in order):,.2f} EUR" for order in orders]
+
+
+def test_reference_equals_the_slow_program():
+    assert passes(compare_with_reference, _slow, answers.invoice_totals_reference, answers.CASES)
+
+
+def test_a_wrong_repair_fails():
+    def rounded_early(orders):
+        rates = dict(answers.RATE_ROWS)
+        return [f"{sum(round(q * p * rates[c], 0) for q, p, c in o):,.2f} EUR" for o in orders]
+    assert not passes(compare_with_reference, rounded_early, answers.invoice_totals_reference,
+                      answers.CASES)
+
+
+def test_roles_have_three_labels_and_reasons():
+    assert set(answers.ROLES.values()) == {"hot spot", "calls the hot spot", "cheap"}
+    assert set(answers.WHY) == set(answers.ROLES)
+    assert passes(choose_labels, dict(answers.ROLES), answers.ROLES, why=answers.WHY)
+    wrong = {**answers.ROLES, "line_total": "hot spot"}
+    assert not passes(choose_labels, wrong, answers.ROLES, why=answers.WHY)
+
+
+def test_orders_are_deterministic_and_use_known_currencies():
+    assert answers.make_orders(3, 4) == answers.make_orders(3, 4)
+    codes = {code for code, _ in answers.RATE_ROWS}
+    assert all(c in codes for order in answers.make_orders(10, 5) for _, _, c in order)
+    assert answers.CASES[-1][0][0] == []

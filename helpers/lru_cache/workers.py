@@ -2,7 +2,7 @@
 
 Under ``spawn`` and ``forkserver`` a pool's workers cannot load a function defined in a
 notebook, so these live here; the caches the notebook teaches are written in its cells.
-Their doctests are in ``tests/test_caching.py``.
+Their doctests are in ``tests/chapters/test_lru_cache.py``.
 """
 
 from __future__ import annotations

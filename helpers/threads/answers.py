@@ -1,8 +1,6 @@
-"""What notebook 04 (the life of a thread) cannot keep in its cells.
+"""Notebook 04's exercises: the reference answers and the trials ``helpers.exercises`` runs.
 
-A ``multiprocessing.Process`` target must be importable by the child under every start method,
-so :func:`append_and_report` lives here. The rest is exercise material: reference answers and
-the trials that ``helpers.exercises`` runs the learner's code through.
+The process target of the notebook is in :mod:`helpers.threads.workers`.
 """
 
 from __future__ import annotations
@@ -13,13 +11,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from helpers.timing import Timer
-
-
-def append_and_report(items: list, value: Any, results: Any) -> None:
-    """Append ``value`` to ``items`` (the child's copy) and put ``(value, items)`` on a queue."""
-    items.append(value)
-    results.put((value, list(items)))
-
 
 # ---- exercise 1: one deadline for many threads ----
 

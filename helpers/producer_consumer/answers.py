@@ -11,7 +11,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from helpers.pipeline import STOP, Item, join_queue
+from helpers.producer_consumer.experiment import join_queue
+from helpers.producer_consumer.workers import STOP, Item
 from helpers.validate import function
 
 #: Exercise 1: items whose number is one of these make :func:`risky_work` raise.
