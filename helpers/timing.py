@@ -14,13 +14,17 @@ True
 from __future__ import annotations
 
 import statistics
+import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import psutil
+
+from helpers.validate import number
 
 
 class Timer:
@@ -259,3 +263,27 @@ def format_seconds(seconds: float) -> str:
     if float(f"{seconds * 1e3:.3g}") < 1000:
         return f"{seconds * 1e3:.3g} ms"
     return f"{seconds:.2f} s"
+
+
+@contextmanager
+def keep_gil(seconds: float = 5.0) -> Iterator[None]:
+    """Let no other thread run Python while a CPU-bound block shorter than ``seconds`` runs.
+
+    From Python 3.12 cProfile records every thread's calls, and a kernel's IOPub and control
+    threads wake at each cell's start and after each print: a function of theirs that returns
+    during the profile pops one of this thread's calls and shifts every row after it. With the
+    switch interval at ``seconds`` a thread that wants the GIL waits that long for it, so the
+    kernel's threads, which wait on sockets, stay out. A block that sleeps, joins or does I/O
+    still lets them in; a thread of yours that computes without waiting keeps the GIL as long
+    once it has it, so this thread may wait up to ``seconds`` on entry. On a free-threaded
+    build (3.13t, 3.14t) there is no GIL to keep and this does not keep other threads out:
+    profile a script there instead.
+    """
+    number("seconds", seconds, positive=True)
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    try:
+        time.sleep(0.01)  # threads already waiting for the GIL (on the old interval) run now
+        yield
+    finally:
+        sys.setswitchinterval(before)

@@ -41,6 +41,7 @@ from helpers.timing import (
     TreeCpu,
     format_seconds,
     interleaved,
+    keep_gil,
     measure,
 )
 from helpers.tracing import (
@@ -76,6 +77,7 @@ __all__ = [
     "format_seconds",
     "interleaved",
     "is_running",
+    "keep_gil",
     "kill_group",
     "kill_tagged",
     "labels_of",

@@ -22,9 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,30 +49,6 @@ PTRACE_ADVICE = (
     "(Kubernetes: securityContext capabilities add SYS_PTRACE);\n"
     "  - on macOS py-spy always needs `sudo`."
 )
-
-
-@contextmanager
-def keep_gil(seconds: float = 5.0) -> Iterator[None]:
-    """Let no other thread run Python while a CPU-bound block shorter than ``seconds`` runs.
-
-    From Python 3.12 cProfile records every thread's calls, and a kernel's IOPub and control
-    threads wake at each cell's start and after each print: a function of theirs that returns
-    during the profile pops one of this thread's calls and shifts every row after it. With the
-    switch interval at ``seconds`` a thread that wants the GIL waits that long for it, so the
-    kernel's threads, which wait on sockets, stay out. A block that sleeps, joins or does I/O
-    still lets them in; a thread of yours that computes without waiting keeps the GIL as long
-    once it has it, so this thread may wait up to ``seconds`` on entry. On a free-threaded
-    build (3.13t, 3.14t) there is no GIL to keep and this does not keep other threads out:
-    profile a script there instead.
-    """
-    number("seconds", seconds, positive=True)
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(seconds)
-    try:
-        time.sleep(0.01)  # threads already waiting for the GIL (on the old interval) run now
-        yield
-    finally:
-        sys.setswitchinterval(before)
 
 
 def call_edges(stats: pstats.Stats, into_file: str | None = None) -> set[tuple[str, str]]:

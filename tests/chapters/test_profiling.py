@@ -20,6 +20,7 @@ import pytest
 from helpers.exercises import choose_labels, compare_with_reference, passes
 from helpers.plots import WORSE
 from helpers.profiling import answers, experiment, figures, workers
+from helpers.timing import keep_gil
 
 SCRIPT = Path(__file__).parents[2] / "notebooks" / "scripts" / "01_wait_and_threads.py"
 
@@ -62,7 +63,7 @@ def _other_thread_progress(guarded: bool) -> int:
     time.sleep(0.02)  # the counter is running
     try:
         if guarded:  # the counter holds the GIL after keep_gil's sleep: 1 s until it drops it
-            with experiment.keep_gil(1.0):
+            with keep_gil(1.0):
                 before = counter[0]
                 _spin(0.1)
                 after = counter[0]
@@ -85,13 +86,13 @@ def test_keep_gil_keeps_other_threads_out_of_a_cpu_bound_block():
 
 def test_keep_gil_restores_the_interval_after_an_error_and_checks_its_argument():
     interval = sys.getswitchinterval()
-    with pytest.raises(KeyError), experiment.keep_gil(5.0):
+    with pytest.raises(KeyError), keep_gil(5.0):
         assert sys.getswitchinterval() == 5.0
         raise KeyError("inside")
     assert sys.getswitchinterval() == interval
-    with pytest.raises(ValueError, match="seconds must be > 0"), experiment.keep_gil(0):
+    with pytest.raises(ValueError, match="seconds must be > 0"), keep_gil(0):
         pass
-    with pytest.raises(TypeError, match="seconds must be a number"), experiment.keep_gil("1"):
+    with pytest.raises(TypeError, match="seconds must be a number"), keep_gil("1"):
         pass
 
 
