@@ -8,6 +8,7 @@ numba chapter's folder), and a chapter's ``__init__.py`` is empty.
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -55,3 +56,25 @@ def test_the_check_sees_a_heavy_import():
 def test_a_chapter_init_is_empty(folder: Path):
     size = (folder / "__init__.py").stat().st_size
     assert size == 0, f"helpers/{folder.name}/__init__.py has {size} bytes: every worker pays them"
+
+
+def chapter_imports(source: str) -> list[str]:
+    """The modules of chapter folders that ``source`` imports from."""
+    names = {folder.name for folder in CHAPTERS}
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        modules = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                   else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+        found += [m for m in modules if m.split(".")[:2][-1] in names and m.startswith("helpers.")]
+    return found
+
+
+def test_the_toolbox_imports_no_chapter():
+    # The toolbox serves every chapter: a toolbox module that imports a chapter's folder ties
+    # every chapter to that one (advise once took keep_gil from the profiling chapter).
+    toolbox = [p for p in HELPERS.glob("*.py") if p.name != "__init__.py"]
+    assert len(toolbox) >= 15
+    sources = {p.name: p.read_text(encoding="utf-8") for p in toolbox}
+    assert {name: found for name, text in sources.items() if (found := chapter_imports(text))} == {}
+    assert chapter_imports("from helpers.profiling.experiment import x\nimport helpers.events") == [
+        "helpers.profiling.experiment", "helpers.events"], "the probe must see both forms"
