@@ -168,6 +168,24 @@ WORKLOADS = {
 }
 
 
+#: Section 4: capacity figures from machines the notebook did not run on, and their cause.
+CAPACITY_CASES = {
+    "Binder: 2 copies did the work of 1.9 CPUs in 0.05 s windows and of 1.0 in 1 s windows": (
+        "a CPU quota", "a quota is CPU time per 100 ms period: the copies run on both CPUs "
+        "until the period's share is spent, then wait, so only windows of several periods "
+        "see the quota"),
+    "a cloud VM with 2 vCPUs: 1.3 one minute, 1.9 the next; /proc/stat counts steal time": (
+        "neighbours on a shared host", "a vCPU is a slice of a host core that other guests "
+        "also use; steal is the time the host gave to them"),
+    "a desktop whose lscpu says 'Thread(s) per core: 2': 4 copies did 3.9 CPUs, 8 did 5.0": (
+        "SMT siblings", "two logical CPUs of one core share its execution units: the second "
+        "sibling adds a fraction of a core, not a core"),
+    "a laptop with 4 performance and 4 efficiency cores: 8 copies did the work of 6 CPUs": (
+        "fast and slow cores", "the copies on the efficiency cores run slower; the one-copy "
+        "reference ran on a fast core"),
+}
+
+
 def fetch_trial(fetch_all: Callable[[list[tuple[int, float]]], list[int]],
                 sizes: Sequence[int] = (12, 0, 16), slack: float = 0.15,
                 ) -> Callable[[], str | None]:

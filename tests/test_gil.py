@@ -206,3 +206,10 @@ def test_fetch_trial_rejects_bad_arguments():
         gil.fetch_trial(fetch_sized(()))
     with pytest.raises(ValueError, match="number of sizes must be >= 1"):
         gil.fetch_trial(fetch_sized, sizes=())
+
+
+def test_capacity_cases_name_four_causes_each_with_a_reason():
+    causes = {cause for cause, _ in gil.CAPACITY_CASES.values()}
+    assert causes == {"a CPU quota", "neighbours on a shared host", "SMT siblings",
+                      "fast and slow cores"}
+    assert all(len(why) > 40 for _, why in gil.CAPACITY_CASES.values())
