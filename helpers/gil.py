@@ -62,15 +62,6 @@ def burn_cpu_timed(inputs: tuple[int, int]) -> tuple[float, float]:
     return value, time.process_time() - start
 
 
-def spin_until(deadline: float) -> float:
-    """Keep one CPU busy until ``deadline`` (``perf_counter`` seconds); return the CPU seconds
-    this worker got meanwhile: how much of a core the machine could spare it."""
-    start = time.process_time()
-    while time.perf_counter() < deadline:
-        pass
-    return time.process_time() - start
-
-
 def costly_task(inputs: tuple[int, str]) -> float:
     """The article's ``costly_task``: an I/O-like or a CPU-bound task, chosen by ``task_type``."""
     task, task_type = inputs
