@@ -159,7 +159,8 @@ WORKLOADS = {
 }
 
 
-#: Section 4: capacity figures from machines the notebook did not run on, and their cause.
+#: Section 4: capacity readings (made up, typical of each cause) from machines the notebook did
+#: not run on, and their cause.
 CAPACITY_CASES = {
     "Binder: 2 copies did the work of 1.9 CPUs in 0.05 s windows and of 1.0 in 1 s windows": (
         "a CPU quota", "a quota is CPU time per 100 ms period: the copies run on both CPUs "
