@@ -271,7 +271,7 @@ def report(numba: bool = False) -> MachineFacts:
             "os.cpu_count() ignore it)"))
         lines.insert(4, (
             f"  {facts.cpus} busy worker(s) can spend it, yet together they get at most "
-            f"{min(facts.usable_cpus, facts.cpu_quota):g} CPUs' worth of work: read speedups "
+            f"{cpu_limit():g} CPUs' worth of work (cpu_limit()): read speedups "
             "against the capacity measured (helpers.capacity)"))
     if facts.numba_threading_layer is not None:
         lines.append(f"numba threading layer: {facts.numba_threading_layer}")
