@@ -215,7 +215,8 @@ def test_report_shows_the_quota(capsys, monkeypatch):
     assert "container quota=1.5 CPUs" in out
     if machine.usable_cpus() >= 2:  # the pool size is rounded up, the work it gets is not
         assert "effective CPUs = 2" in out
-        assert "2 busy worker(s) can spend it, yet together they get at most 1.5 CPUs' worth of work (cpu_limit())" in out
+        assert ("2 busy worker(s) can spend it, yet together they get at most 1.5 CPUs' worth of "
+                "work (cpu_limit())") in out
 
 
 def test_report_with_numba_adds_a_line(capsys):
