@@ -15,13 +15,17 @@ True
 from __future__ import annotations
 
 import hashlib
+import itertools
 import statistics
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from helpers import validate
 from helpers.machine import effective_cpus, mp_context
+from helpers.timing import Measurement, interleaved
 
 KINDS = ("processes", "threads")
 LEAD = 0.05  # seconds between dispatching a sample and its start: every copy starts together
@@ -147,3 +151,34 @@ def measure_capacity(k: int | None = None, *, seconds: float = 0.25, rounds: int
         figures = tuple(sampler.sample() for _ in range(rounds))
     return Capacity(cpus=statistics.median(figures), rounds=figures, k=k, kind=kind,
                     seconds=float(seconds))
+
+
+def interleaved_with_capacity(funcs: Mapping[str, Callable[[], Any]], k: int, *,
+                              repeat: int = 3, warmup: int = 1, seconds: float = 0.25,
+                              kind: str = "processes") -> tuple[dict[str, Measurement], Capacity]:
+    """Time ``funcs`` in interleaved rounds, with one capacity sample of ``k`` copies per round.
+
+    A speedup read against a capacity measured minutes apart measures the neighbours: here both
+    come from the same rounds. Give each function at least ``seconds`` of work too: a quota is
+    enforced per 100 ms period, and a shorter run can burst through it.
+
+    >>> runs, cap = interleaved_with_capacity({"sum": lambda: sum(range(10**5))}, 1,
+    ...                                       repeat=1, seconds=0.2)
+    >>> list(runs), cap.k, len(cap.rounds)
+    (['sum'], 1, 1)
+    """
+    k = validate.whole_number("k", k, minimum=1)
+    if not isinstance(funcs, Mapping) or not funcs:  # checked before any worker starts
+        raise TypeError("funcs must be a non-empty dict of name -> function of no arguments")
+    figures: list[float] = []
+    calls = itertools.count()
+    key = object()  # no name of the caller's can clash with it
+    with Sampler(k, seconds=seconds, kind=kind) as sampler:
+        def sample() -> None:
+            if next(calls) >= warmup:  # interleaved's warm-up rounds are not sampled
+                figures.append(sampler.sample())
+
+        runs = interleaved({**funcs, key: sample}, repeat=repeat, warmup=warmup)
+    del runs[key]
+    return runs, Capacity(cpus=statistics.median(figures), rounds=tuple(figures), k=k, kind=kind,
+                          seconds=float(seconds))

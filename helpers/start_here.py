@@ -28,6 +28,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from helpers.capacity import Capacity
 from helpers.collection import NotebookInfo
 from helpers.machine import MachineFacts, mp_context, start_method
 
@@ -146,8 +147,12 @@ def start_method_check(timeout: float = 60.0) -> Check:
                  "no worker process answered: restart the kernel and try again")
 
 
-def cpu_check(facts: MachineFacts) -> Check:
-    """Compare the effective CPUs with ``os.cpu_count()``; one CPU means no parallel speedup.
+def cpu_check(facts: MachineFacts, capacity: Capacity | None = None) -> Check:
+    """Compare the effective CPUs with ``os.cpu_count()``, and with what they give now.
+
+    The count says how many workers to start; ``capacity`` (:func:`helpers.capacity.
+    measure_capacity`) says how fast they can go: under a quota, beside neighbours or on a host
+    that steals time, 2 CPUs may do the work of 1.3, and speedups are read against that.
 
     >>> from helpers.machine import collect
     >>> cpu_check(collect()).name
@@ -155,18 +160,30 @@ def cpu_check(facts: MachineFacts) -> Check:
     """
     if not isinstance(facts, MachineFacts):
         raise TypeError(f"expected helpers.machine.MachineFacts, got {type(facts).__name__}")
+    if capacity is not None and not isinstance(capacity, Capacity):
+        raise TypeError(f"expected a helpers.capacity.Capacity, got {type(capacity).__name__}")
     quota = "none" if facts.cpu_quota is None else f"{facts.cpu_quota:g}"
     found = (f"effective {facts.cpus} (os.cpu_count()={facts.cpu_count}, "
              f"affinity={facts.usable_cpus}, container quota={quota})")
     differs = (" os.cpu_count() counts the whole machine; this process may use fewer"
                " (CPU affinity, or a container quota as on Binder)."
                if facts.cpus != facts.cpu_count else "")
+    gives = ""
+    if capacity is not None:
+        found += f"; now {capacity}"
+        gives = (f" Just now they gave {capacity.cpus:.2f} CPUs' worth of work: every "
+                 "speedup is read against the capacity measured in its own rounds.")
+    if facts.cpus >= 2 and (capacity is None or capacity.cpus >= 1.5):
+        return Check("CPUs", found, "ok", "parallel speedups can show." + gives + differs)
     if facts.cpus >= 2:
-        return Check("CPUs", found, "ok", "parallel speedups can show." + differs)
+        return Check("CPUs", found, "warning",
+                     f"{facts.cpus} CPUs gave {capacity.cpus:.2f} CPUs' worth of work just now "
+                     "(other programs, a host that steals time, or slow cores): parallel "
+                     "speedups will be smaller than the count; measure again later." + differs)
     return Check("CPUs", found, "warning",
                  "with one CPU, process pools and numba parallel give no speedup: every "
                  "notebook still runs and its checks adapt, but run the ones marked 'needs "
-                 "≥ 2 CPUs' on a laptop to see the effect." + differs)
+                 "≥ 2 CPUs' on a laptop to see the effect." + gives + differs)
 
 
 #: The script notebook 00 runs to learn numba's threading layer (in a fresh interpreter, so the

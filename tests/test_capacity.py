@@ -9,7 +9,7 @@ import time
 import psutil
 import pytest
 
-from helpers.capacity import Capacity, hash_spin, measure_capacity, spin
+from helpers.capacity import Capacity, hash_spin, interleaved_with_capacity, measure_capacity, spin
 
 
 def children() -> set[int]:
@@ -86,4 +86,24 @@ def test_no_child_process_is_left():
     measure_capacity(2, seconds=0.2, rounds=1)  # a forkserver, if any, is up before we count
     before = children()
     measure_capacity(2, seconds=0.2, rounds=1)
+    assert not no_new_children(before)
+
+
+def test_interleaved_with_capacity_samples_once_per_timed_round():
+    calls = []
+    runs, cap = interleaved_with_capacity(
+        {"a": lambda: calls.append("a") or 1, "b": lambda: calls.append("b") or 2}, 2,
+        repeat=2, warmup=1, seconds=0.2, kind="threads")
+    assert list(runs) == ["a", "b"] and runs["a"].result == 1 and runs["b"].result == 2
+    assert calls == ["a", "b"] * 3  # one warm-up round, then two timed ones
+    assert len(runs["a"].times) == 2 and len(cap.rounds) == 2  # the warm-up is not sampled
+    assert cap.k == 2 and cap.kind == "threads" and 0.3 < cap.cpus < 2.3, str(cap)
+
+
+def test_interleaved_with_capacity_rejects_bad_arguments_before_starting():
+    before = children()
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        interleaved_with_capacity({"a": lambda: 1}, 0)
+    with pytest.raises(TypeError, match="funcs must be"):
+        interleaved_with_capacity({}, 1, seconds=0.2)
     assert not no_new_children(before)

@@ -175,6 +175,29 @@ def test_helper_modules_used_reads_every_import_form(tmp_path):
                                                      "machine", "checks"}
 
 
+def test_helper_modules_used_counts_the_toolbox_names_for_their_modules(tmp_path):
+    code = "from helpers.toolbox import claim, expect, plots\n"
+    notebook = {"cells": [{"cell_type": "code", "source": code, "metadata": {}, "outputs": []}]}
+    path = tmp_path / "02_x.ipynb"
+    path.write_text(json.dumps(notebook))
+    assert collection.helper_modules_used(path) == {"toolbox", "claims", "checks", "plots"}
+
+
+def test_helper_modules_used_follows_a_chapter_folder(tmp_path, monkeypatch):
+    (tmp_path / "pools").mkdir()
+    for name in ("__init__", "workers", "answers"):
+        (tmp_path / "pools" / f"{name}.py").write_text("")
+    monkeypatch.setattr(collection, "HELPERS", tmp_path)
+    code = ("from helpers.pools import workers, answers as a, SOME_NAME\n"
+            "import helpers.pools.answers\n")
+    notebook = {"cells": [{"cell_type": "code", "source": code, "metadata": {}, "outputs": []}]}
+    path = tmp_path / "03_x.ipynb"
+    path.write_text(json.dumps(notebook))
+    assert collection.helper_modules_used(path) == {"pools", "pools.workers", "pools.answers"}
+    assert collection.module_name(tmp_path / "pools" / "workers.py") == "pools.workers"
+    assert len(collection.helper_modules()) == 3
+
+
 def test_the_index_links_to_the_readme_not_to_itself():
     infos = collection.notebooks()
     index = next(info for info in infos if info.slug == collection.INDEX_SLUG)
@@ -243,8 +266,10 @@ def test_a_helper_names_only_scripts_of_chapters_that_use_it():
         for module in collection.helper_modules_used(path):
             users.setdefault(module, set()).add(path.name[:2])
     stale = []
-    for module in sorted(collection.HELPERS.glob("*.py")):
-        chapters = users.get(module.stem)
+    modules = collection.helper_modules()
+    assert len(modules) >= collection.MIN_HELPER_MODULES
+    for module in modules:
+        chapters = users.get(collection.module_name(module))
         if not chapters:
             continue  # not imported by a notebook (a tool, or a module of modules)
         for path in named_paths(module.read_text(encoding="utf-8")):

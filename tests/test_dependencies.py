@@ -11,7 +11,7 @@ import tomllib
 import pytest
 import yaml
 
-from helpers.collection import NOTEBOOKS, ROOT
+from helpers.collection import MIN_HELPER_MODULES, NOTEBOOKS, ROOT, helper_modules
 
 # Import names whose distribution is called something else.
 DISTRIBUTION_OF = {"IPython": "ipython", "ipykernel": "ipykernel",
@@ -99,7 +99,8 @@ def third_party(modules: set[str]) -> set[str]:
 
 
 def sources() -> dict[str, str]:
-    found = {str(p.relative_to(ROOT)): p.read_text() for p in (ROOT / "helpers").glob("*.py")}
+    found = {str(p.relative_to(ROOT)): p.read_text() for p in helper_modules()}
+    assert len(found) >= MIN_HELPER_MODULES
     found |= {str(p.relative_to(ROOT)): p.read_text()
               for p in (NOTEBOOKS / "scripts").glob("*.py")}
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
@@ -126,3 +127,15 @@ def test_test_extras_are_declared():
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "optional-dependencies"]["test"]
     assert {requirement(spec)[0] for spec in extras} == TEST_ONLY
+
+
+def test_every_folder_of_helpers_is_packaged():
+    # A wheel carries only the packages setuptools finds: every folder holding a module must be
+    # one of them (with an __init__.py), or spawned workers fail to import it once installed.
+    from setuptools import find_packages
+
+    found = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    include = found["packages"]["find"]["include"]
+    packages = set(find_packages(ROOT, include=include))
+    folders = {".".join(p.parent.relative_to(ROOT).parts) for p in helper_modules()}
+    assert packages == folders and "helpers" in packages

@@ -9,8 +9,16 @@ import pkgutil
 import pytest
 
 import helpers
+from helpers.collection import MIN_HELPER_MODULES, helper_modules, module_name
 
-MODULES = sorted(info.name for info in pkgutil.iter_modules(helpers.__path__))
+# walk_packages, not iter_modules: the modules of a chapter's folder carry examples too.
+MODULES = sorted(info.name.removeprefix("helpers.")
+                 for info in pkgutil.walk_packages(helpers.__path__, "helpers."))
+
+
+def test_every_module_is_collected():
+    files = {module_name(p).removesuffix(".__init__") for p in helper_modules()} - {"__init__"}
+    assert set(MODULES) == files and len(MODULES) >= MIN_HELPER_MODULES - 1
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.collection import HELPERS, NOTEBOOKS
+from helpers import collection
+from helpers.collection import HELPERS, MIN_HELPER_MODULES, NOTEBOOKS
 
 CHAPTERS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 MAX_SHOWS = 30
@@ -45,7 +46,12 @@ def calls_named(tree: ast.AST, name: str) -> list[ast.Call]:
 
 
 def shown_objects(path: Path) -> list[tuple[str, object]]:
-    """What the notebook passes to show(), resolved through its ``from helpers import`` lines."""
+    """What the notebook passes to show(), resolved through its import lines.
+
+    ``from helpers import x``, ``from helpers.chapter import x`` (a module or a name) and plain
+    ``import module`` are followed; an expression none of them explains fails the test, so a
+    new import style cannot make the lean rule check nothing.
+    """
     aliases: dict[str, str] = {}
     shown: list[str] = []
     for source in code_cells(path):
@@ -53,19 +59,39 @@ def shown_objects(path: Path) -> list[tuple[str, object]]:
         if tree is None:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module == "helpers":
-                aliases.update({a.asname or a.name: f"helpers.{a.name}" for a in node.names})
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("helpers"):
+                aliases.update({a.asname or a.name: f"{node.module}:{a.name}" for a in node.names})
+            elif isinstance(node, ast.Import):
+                aliases.update({a.asname or a.name: a.name for a in node.names})
         shown += [ast.unparse(arg) for call in calls_named(tree, "show") for arg in call.args]
     objects = []
     for expression in shown:
         head, _, rest = expression.partition(".")
-        if head not in aliases:
-            continue
-        target = importlib.import_module(aliases[head])
-        for part in filter(None, rest.split(".")):
-            target = getattr(target, part)
+        assert head in aliases, f"{path.name}: show({expression}) names nothing imported"
+        module, _, name = aliases[head].partition(":")
+        target = importlib.import_module(module)
+        for part in filter(None, [name, *rest.split(".")]):
+            target = (getattr(target, part) if hasattr(target, part)
+                      else importlib.import_module(f"{target.__name__}.{part}"))
         objects.append((expression, target))
     return objects
+
+
+def helper_objects(path: Path) -> list[tuple[str, object]]:
+    """The shown objects that the course wrote (the standard library's are shown as they are)."""
+    return [(expression, target) for expression, target in shown_objects(path)
+            if (getattr(target, "__module__", None) or getattr(target, "__name__", "")
+                ).startswith("helpers")]
+
+
+def test_every_shown_object_is_resolved():
+    # Counted, so that a new way of importing cannot silently empty the lean rule's input.
+    arguments = sum(len(call.args) for path in CHAPTERS for source in code_cells(path)
+                    if (tree := parsed(source)) is not None for call in calls_named(tree, "show"))
+    resolved = [target for path in CHAPTERS for _, target in shown_objects(path)]
+    ours = [target for path in CHAPTERS for _, target in helper_objects(path)]
+    assert len(resolved) == arguments >= 30
+    assert len(ours) == len(resolved) - 1, "all but threading.Thread.run (04) are the course's"
 
 
 def test_show_is_rare_across_the_collection():
@@ -79,7 +105,7 @@ def test_what_is_shown_is_lean(path):
     import inspect
 
     problems = []
-    for expression, target in shown_objects(path):
+    for expression, target in helper_objects(path):
         source = inspect.getsource(inspect.unwrap(target))
         doc = inspect.getdoc(target) or ""
         if ">>>" in source:
@@ -110,14 +136,22 @@ def test_every_chapter_has_an_explorer(path):
                if (tree := parsed(source)) is not None), f"{path.name} has no explore(...) panel"
 
 
-@pytest.mark.parametrize("module", sorted(HELPERS.glob("*.py")), ids=lambda p: p.name)
+MODULES = sorted(HELPERS.rglob("*.py"))
+
+
+def test_every_module_is_found_in_every_folder():
+    # rglob, not glob: a chapter folder's modules obey the same rules as the toolbox's.
+    assert collection.helper_modules() == MODULES and len(MODULES) >= MIN_HELPER_MODULES
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: str(p.relative_to(HELPERS)))
 def test_modules_are_short(module):
     lines = len(module.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_MODULE_LINES, f"{module.name} has {lines} lines: split it by concern"
 
 
 def test_exercise_checkers_are_not_written_again():
-    hand_written = [f"{module.stem}.{node.name}" for module in HELPERS.glob("*.py")
+    hand_written = [f"{module.stem}.{node.name}" for module in MODULES
                     if module.stem not in {"exercises", "checks"}
                     for node in ast.parse(module.read_text(encoding="utf-8")).body
                     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)

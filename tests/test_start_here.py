@@ -7,6 +7,7 @@ import pytest
 from packaging.requirements import Requirement
 
 from helpers import collection, start_here
+from helpers.capacity import Capacity
 from helpers.machine import MachineFacts, collect, effective_cpus
 from helpers.scripts import run_script
 from helpers.start_here import Check
@@ -75,6 +76,24 @@ def test_cpu_check():
     assert start_here.cpu_check(collect()).found.startswith(f"effective {effective_cpus()}")
     with pytest.raises(TypeError, match="MachineFacts"):
         start_here.cpu_check({"cpus": 2})
+
+
+def capacity(cpus: float) -> Capacity:
+    return Capacity(cpus=cpus, rounds=(cpus,), k=2, kind="processes", seconds=0.2)
+
+
+def test_cpu_check_reads_the_capacity_measured_now():
+    # Two CPUs that give 1.9 are fine; two that give 1.3 (steal, neighbours) are a warning that
+    # names the figure; one CPU stays a warning, with the capacity beside it.
+    full = start_here.cpu_check(facts(2), capacity=capacity(1.9))
+    assert full.verdict == "ok" and "1.90 CPUs' worth" in full.advice
+    assert "now 2 copies" in full.found
+    shared = start_here.cpu_check(facts(2), capacity=capacity(1.3))
+    assert shared.verdict == "warning" and "gave 1.30 CPUs' worth" in shared.advice
+    one = start_here.cpu_check(facts(1), capacity=capacity(1.0))
+    assert one.verdict == "warning" and "1.00 CPUs' worth" in one.advice
+    with pytest.raises(TypeError, match="Capacity"):
+        start_here.cpu_check(facts(2), capacity=1.5)
 
 
 @pytest.mark.parametrize(("layer", "verdict"), [

@@ -1,0 +1,84 @@
+"""What every chapter's setup cell imports in its first line: the names the chapters share.
+
+The second line imports the chapter's own folder (``from helpers.pools import experiment``).
+Modules import from the module that defines a name, never from here, and a child process never
+imports this one: it loads matplotlib and ipywidgets.
+
+>>> from helpers import toolbox
+>>> toolbox.expect is toolbox.checks.expect and "claim" in toolbox.__all__
+True
+"""
+
+from __future__ import annotations
+
+from helpers import checks, exercises, models, plots
+from helpers.checks import expect, show
+from helpers.claims import claim
+from helpers.exercises import (
+    check_behaviour,
+    check_prediction,
+    choose_labels,
+    compare_with_reference,
+    labels_of,
+    passes,
+)
+from helpers.explorer import explore
+from helpers.machine import effective_cpus, mp_context, report
+from helpers.models import makespan
+from helpers.scripts import run_module, run_script, show_script
+from helpers.timing import (
+    Measurement,
+    ThreadCpu,
+    Timer,
+    TreeCpu,
+    format_seconds,
+    interleaved,
+    measure,
+)
+from helpers.tracing import (
+    CpuSampler,
+    Recorder,
+    Span,
+    Traced,
+    concurrency_over_time,
+    peak_concurrency,
+    task_name,
+)
+
+__all__ = [
+    "CpuSampler",
+    "Measurement",
+    "Recorder",
+    "Span",
+    "ThreadCpu",
+    "Timer",
+    "Traced",
+    "TreeCpu",
+    "check_behaviour",
+    "check_prediction",
+    "checks",
+    "choose_labels",
+    "claim",
+    "compare_with_reference",
+    "concurrency_over_time",
+    "effective_cpus",
+    "exercises",
+    "expect",
+    "explore",
+    "format_seconds",
+    "interleaved",
+    "labels_of",
+    "makespan",
+    "measure",
+    "models",
+    "mp_context",
+    "passes",
+    "peak_concurrency",
+    "plots",
+    "report",
+    "run_module",
+    "run_script",
+    "show",
+    "show_script",
+    "task_name",
+]
