@@ -62,15 +62,6 @@ def burn_cpu_timed(inputs: tuple[int, int]) -> tuple[float, float]:
     return value, time.process_time() - start
 
 
-def spin_until(deadline: float) -> float:
-    """Keep one CPU busy until ``deadline`` (``perf_counter`` seconds); return the CPU seconds
-    this worker got meanwhile: how much of a core the machine could spare it."""
-    start = time.process_time()
-    while time.perf_counter() < deadline:
-        pass
-    return time.process_time() - start
-
-
 def costly_task(inputs: tuple[int, str]) -> float:
     """The article's ``costly_task``: an I/O-like or a CPU-bound task, chosen by ``task_type``."""
     task, task_type = inputs
@@ -165,6 +156,25 @@ WORKLOADS = {
         "processes", "the built-in sum() on Python objects holds the GIL the whole time, and "
         "each task ships only a seed and a number, not the list (a shipped list costs more to "
         "pickle and unpickle than to sum: then neither pool helps)"),
+}
+
+
+#: Section 4: capacity readings (made up, typical of each cause) from machines the notebook did
+#: not run on, and their cause.
+CAPACITY_CASES = {
+    "Binder: 2 copies did the work of 1.9 CPUs in 0.05 s windows and of 1.0 in 1 s windows": (
+        "a CPU quota", "a quota is CPU time per 100 ms period: the copies run on both CPUs "
+        "until the period's share is spent, then wait, so only windows of several periods "
+        "see the quota"),
+    "a cloud VM with 2 vCPUs: 1.3 one minute, 1.9 the next; /proc/stat counts steal time": (
+        "neighbours on a shared host", "a vCPU is a slice of a host core that other guests "
+        "also use; steal is the time the host gave to them"),
+    "a desktop whose lscpu says 'Thread(s) per core: 2': 4 copies did 3.9 CPUs, 8 did 5.0": (
+        "SMT siblings", "two logical CPUs of one core share its execution units: the second "
+        "sibling adds a fraction of a core, not a core"),
+    "a laptop with 4 performance and 4 efficiency cores: 8 copies did the work of 6 CPUs": (
+        "fast and slow cores", "the copies on the efficiency cores run slower; the one-copy "
+        "reference ran on a fast core"),
 }
 
 

@@ -116,20 +116,37 @@ def usable_cpus() -> int:
 
 
 def effective_cpus() -> int:
-    """Return the CPUs this process can really keep busy: affinity, capped by any container quota.
+    """Return how many busy workers this process can keep running: affinity, capped by a quota.
 
-    This is the number to read speedups against. ``os.cpu_count()`` counts the machine's CPUs;
-    neither it nor ``os.process_cpu_count()`` honours a container quota (Docker ``--cpus``,
-    Kubernetes limits, Binder), so both can be larger than this.
+    A pool size: a fractional quota is rounded *up*, because 2 busy workers spend a 1.5-CPU
+    quota (each 100 ms period both run until 150 ms of CPU time is used) where 1 worker gets
+    only 1 CPU. It is not the speed they reach: read speedups against the capacity measured in
+    the same rounds (:mod:`helpers.capacity`), which :func:`cpu_limit` bounds over long windows.
+    ``os.cpu_count()`` counts the machine's CPUs; neither it nor ``os.process_cpu_count()``
+    honours a container quota (Docker ``--cpus``, Kubernetes limits, Binder).
 
     >>> effective_cpus() <= usable_cpus()
     True
     """
-    cpus = usable_cpus()
     quota = cpu_quota()
-    if quota is not None:
-        cpus = min(cpus, max(1, math.ceil(quota)))
-    return cpus
+    cpus = usable_cpus()
+    return cpus if quota is None else min(cpus, max(1, math.ceil(quota)))
+
+
+def cpu_limit() -> float:
+    """Return the CPUs' worth of work this process may get over a long window, as a fraction.
+
+    The affinity, capped by the quota *not* rounded (a 1.5-CPU quota gives 1.5). A window
+    shorter than a few 100 ms periods can see more (a quota lets threads burst on every CPU
+    until it is spent); a shared machine usually gives less, which only a measurement shows
+    (:func:`helpers.capacity.measure_capacity`).
+
+    >>> 0 < cpu_limit() <= effective_cpus()
+    True
+    """
+    quota = cpu_quota()
+    cpus = float(usable_cpus())
+    return cpus if quota is None else min(cpus, quota)
 
 
 def start_method() -> str:
@@ -252,6 +269,10 @@ def report(numba: bool = False) -> MachineFacts:
             f"{facts.usable_cpus} CPUs at once until {facts.cpu_quota:g} CPU's worth is spent, "
             "then wait; short measurements see bursts, long ones the quota (OpenBLAS and "
             "os.cpu_count() ignore it)"))
+        lines.insert(4, (
+            f"  {facts.cpus} busy worker(s) can spend it, yet together they get at most "
+            f"{cpu_limit():g} CPUs' worth of work (cpu_limit()): read speedups "
+            "against the capacity measured (helpers.capacity)"))
     if facts.numba_threading_layer is not None:
         lines.append(f"numba threading layer: {facts.numba_threading_layer}")
     print("\n".join(lines))

@@ -3,7 +3,6 @@
 import math
 import multiprocessing
 import os
-import time
 from multiprocessing.pool import ThreadPool
 
 import pytest
@@ -40,17 +39,6 @@ def test_burn_cpu_timed_reports_the_value_and_its_cpu_time():
     value, cpu = gil.burn_cpu_timed((0, 20_000))
     assert value == gil.burn_cpu((0, 20_000))
     assert 0 < cpu < 5
-
-
-def test_spin_until_burns_cpu_until_the_deadline():
-    start = time.perf_counter()
-    cpu = gil.spin_until(start + 0.1)
-    assert time.perf_counter() - start >= 0.1
-    assert 0.02 < cpu <= 0.2
-
-
-def test_spin_until_a_past_deadline_returns_at_once():
-    assert gil.spin_until(time.perf_counter() - 1) < 0.01
 
 
 def test_costly_task_waits_for_io_tasks():
@@ -206,3 +194,10 @@ def test_fetch_trial_rejects_bad_arguments():
         gil.fetch_trial(fetch_sized(()))
     with pytest.raises(ValueError, match="number of sizes must be >= 1"):
         gil.fetch_trial(fetch_sized, sizes=())
+
+
+def test_capacity_cases_name_four_causes_each_with_a_reason():
+    causes = {cause for cause, _ in gil.CAPACITY_CASES.values()}
+    assert causes == {"a CPU quota", "neighbours on a shared host", "SMT siblings",
+                      "fast and slow cores"}
+    assert all(len(why) > 40 for _, why in gil.CAPACITY_CASES.values())

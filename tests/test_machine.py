@@ -89,10 +89,29 @@ def test_effective_cpus_at_most_usable_at_most_cpu_count():
     assert 1 <= machine.effective_cpus() <= machine.usable_cpus() <= os.cpu_count()
 
 
-def test_effective_cpus_rounds_a_fractional_quota_up(monkeypatch):
+def test_effective_cpus_rounds_a_fractional_quota_up_for_a_pool_size(monkeypatch):
+    # Two busy workers spend a 1.5-CPU quota; one would leave half a CPU unused.
     monkeypatch.setattr(machine, "usable_cpus", lambda: 8)
     monkeypatch.setattr(machine, "cpu_quota", lambda: 1.5)
     assert machine.effective_cpus() == 2
+
+
+@pytest.mark.parametrize("usable, quota, limit", [
+    (8, 1.5, 1.5),  # the work a 1.5-CPU quota gives is 1.5 CPUs, not the pool size 2
+    (8, 0.3, 0.3),  # a quota below one CPU is not raised to one either
+    (2, 64.0, 2.0),  # a large quota never adds CPUs
+    (3, None, 3.0),  # no quota: the affinity
+])
+def test_cpu_limit_keeps_a_fractional_quota(monkeypatch, usable, quota, limit):
+    monkeypatch.setattr(machine, "usable_cpus", lambda: usable)
+    monkeypatch.setattr(machine, "cpu_quota", lambda: quota)
+    assert machine.cpu_limit() == limit
+    assert isinstance(machine.cpu_limit(), float)
+    assert machine.cpu_limit() <= machine.effective_cpus()
+
+
+def test_cpu_limit_here_is_at_most_the_effective_cpus():
+    assert 0 < machine.cpu_limit() <= machine.effective_cpus() <= machine.usable_cpus()
 
 
 def test_effective_cpus_caps_real_usable_cpus_with_quota(monkeypatch):
@@ -192,7 +211,12 @@ def test_report_says_when_the_start_method_comes_from_the_variable(capsys, monke
 def test_report_shows_the_quota(capsys, monkeypatch):
     monkeypatch.setattr(machine, "cpu_quota", lambda: 1.5)
     machine.report()
-    assert "container quota=1.5 CPUs" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "container quota=1.5 CPUs" in out
+    if machine.usable_cpus() >= 2:  # the pool size is rounded up, the work it gets is not
+        assert "effective CPUs = 2" in out
+        assert ("2 busy worker(s) can spend it, yet together they get at most 1.5 CPUs' worth of "
+                "work (cpu_limit())") in out
 
 
 def test_report_with_numba_adds_a_line(capsys):
