@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 from helpers.machine import start_method
-from helpers.profiling import keep_gil
+from helpers.profiling.experiment import keep_gil
 
 REL_TOL = 1e-9  # floats and arrays: numba never uses fastmath here, so only rounding differs
 ABS_TOL = 1e-12
@@ -119,8 +119,8 @@ def gil_share(func: Callable[..., Any], inputs: Sequence[tuple], seconds: float 
     """A ticking thread's progress during calls, as a share of its progress during a sleep.
 
     The ticker sleeps 1 ms and takes the GIL to count. The calls run with the switch interval
-    at 5 s (``profiling.keep_gil``), so code that holds the GIL keeps it to the end of the
-    probe and the ticker barely ticks (share near 0), however short each call is; code that
+    at 5 s (``profiling.experiment.keep_gil``), so code that holds the GIL keeps it to the end of
+    the probe and the ticker barely ticks (share near 0), however short each call is; code that
     releases it lets the ticker run as often as during a sleep (share near 1), even on one CPU.
     """
     def rate(body: Callable[[], None]) -> float:
