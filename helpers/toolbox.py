@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 from helpers import checks, exercises, models, plots
+from helpers.capacity import Sampler, alongside
 from helpers.checks import expect, show
 from helpers.claims import claim
 from helpers.exercises import (
@@ -57,11 +58,13 @@ __all__ = [
     "CpuSampler",
     "Measurement",
     "Recorder",
+    "Sampler",
     "Span",
     "ThreadCpu",
     "Timer",
     "Traced",
     "TreeCpu",
+    "alongside",
     "check_behaviour",
     "check_prediction",
     "checks",
