@@ -12,7 +12,7 @@ True
 from __future__ import annotations
 
 from helpers import checks, exercises, models, plots
-from helpers.capacity import Sampler, alongside
+from helpers.capacity import Sampler, alongside, measure_capacity
 from helpers.checks import expect, show
 from helpers.claims import claim
 from helpers.exercises import (
@@ -85,6 +85,7 @@ __all__ = [
     "leftover_children",
     "makespan",
     "measure",
+    "measure_capacity",
     "models",
     "mp_context",
     "passes",
