@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 from helpers import checks, exercises, models, plots
+from helpers.capacity import Sampler, alongside, measure_capacity
 from helpers.checks import expect, show
 from helpers.claims import claim
 from helpers.exercises import (
@@ -58,11 +59,13 @@ __all__ = [
     "CpuSampler",
     "Measurement",
     "Recorder",
+    "Sampler",
     "Span",
     "ThreadCpu",
     "Timer",
     "Traced",
     "TreeCpu",
+    "alongside",
     "check_behaviour",
     "check_prediction",
     "checks",
@@ -84,6 +87,7 @@ __all__ = [
     "leftover_children",
     "makespan",
     "measure",
+    "measure_capacity",
     "models",
     "mp_context",
     "passes",

@@ -32,7 +32,7 @@ from helpers.capacity import Capacity
 from helpers.collection import NotebookInfo
 from helpers.machine import MachineFacts, mp_context, start_method
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MINIMUM_PYTHON = (3, 11)
 VERDICTS = ("ok", "warning", "problem")
 _MARKS = {"ok": "✔ ok", "warning": "⚠ warning", "problem": "✘ problem"}

@@ -1,5 +1,5 @@
-"""Notebook 15's figures: the speedup chart and the decision guide (kept apart from the
-workers' module, so a pool worker never imports matplotlib)."""
+"""Notebook 15's figures: the speedup chart and the decision guide (kept apart from
+the workers' module, so a pool worker never imports matplotlib)."""
 
 from __future__ import annotations
 

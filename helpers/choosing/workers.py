@@ -1,0 +1,48 @@
+"""What notebook 15's process pools run: the article's task timed by its worker, and the
+best one-core code, which section 2's pool runs (``ON_PROCESSES``).
+
+Under ``spawn`` and ``forkserver`` a pool's workers cannot load a function defined in a
+notebook, so these live here. A worker imports numba only when it runs compiled code.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from helpers.gil import burn_cpu
+
+
+def burn_cpu_timed(task: tuple[int, int]) -> tuple[float, float, int]:
+    """A pool worker: the article's task, with the CPU seconds it took and this worker's pid."""
+    start = time.process_time()
+    value = burn_cpu(task)
+    return value, time.process_time() - start, os.getpid()
+
+
+# ---- the best one-core code, importable by a process pool's workers (section 2) ----
+
+def numpy_task(task: tuple[int, int]) -> float:
+    """The task on NumPy arrays in blocks of 16 000 terms: the notebook's one-core NumPy code."""
+    from helpers.kernels import capstone_numpy  # here: workers import numba only when used
+
+    return capstone_numpy(0, task[1])
+
+
+def numba_serial_task(task: tuple[int, int]) -> float:
+    """The task compiled (``@njit``): the notebook's ``numba_serial``."""
+    from helpers.kernels import capstone_sum
+
+    return float(capstone_sum(task[1]))
+
+
+def numba_fastmath_task(task: tuple[int, int]) -> float:
+    """The task compiled with ``fastmath=True``: the notebook's ``numba_fastmath``."""
+    from helpers.kernels import capstone_sum_fastmath
+
+    return float(capstone_sum_fastmath(task[1]))
+
+
+#: The notebook's one-core variants, as functions a process pool's workers can import.
+ON_PROCESSES = {"NumPy vectorised": numpy_task, "numba serial": numba_serial_task,
+                "numba fastmath": numba_fastmath_task}
