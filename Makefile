@@ -56,7 +56,7 @@ start-methods: $(VENV)/.installed-test
 		[ "$$method" = "$$default" ] && continue; \
 		echo "== notebooks under MP_START_METHOD=$$method"; \
 		MP_START_METHOD=$$method $(BIN)/python -m pytest -q \
-			$$($(BIN)/python -m helpers.collection --starting-processes) || exit 1; \
+			$$($(BIN)/python -m helpers.course.collection --starting-processes) || exit 1; \
 	done
 
 # Every notebook run in JupyterLab in Chromium (Debian's: apt-get install chromium; Playwright's

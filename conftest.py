@@ -22,7 +22,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from helpers import ci_legs, claims
+from helpers import claims
+from helpers.course import ci_legs
 from helpers.machine import effective_cpus, start_method
 
 ALLOW_STDERR_TAG = "expect-stderr"

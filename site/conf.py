@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers.collection import course_settings  # noqa: E402
+from helpers.course.collection import course_settings  # noqa: E402
 
 settings = course_settings()
 project = "Accelerating Python"

@@ -2,8 +2,8 @@
 
 Not a pass/fail test: it prints a table of each measured ratio with its spread and its ideal,
 and writes ``build/benchmark.md`` and ``build/benchmark.json``. How it measures
-(:mod:`helpers.bench`): every speedup only after its results were checked equal; the two sides
-of each comparison run the same code in comparable places (a process pool's baseline is a
+(:mod:`helpers.course.bench`): every speedup only after its results were checked equal; the two
+sides of each comparison run the same code in comparable places (a process pool's baseline is a
 one-worker pool of the same context, not the parent), in rounds whose order rotates (A, B, C,
 then B, C, A, …); each figure is the median of the per-round ratios, its spread their
 interquartile range; a ratio above its ideal by more than its spread is printed as a failed
@@ -38,7 +38,8 @@ import numba
 import numpy as np
 
 from helpers import gil, kernels
-from helpers.bench import (
+from helpers.capacity import Sampler, alongside
+from helpers.course.bench import (
     Row,
     against_capacity,
     load_previous,
@@ -47,8 +48,7 @@ from helpers.bench import (
     time_ratio,
     write,
 )
-from helpers.bench import compare as compare_rows
-from helpers.capacity import Sampler, alongside
+from helpers.course.bench import compare as compare_rows
 from helpers.machine import effective_cpus, mp_context, start_method
 from helpers.timing import Timer, interleaved
 

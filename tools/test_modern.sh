@@ -13,7 +13,7 @@
 # CPU (taskset -c 0); quota gives them one CPU's worth of time per 100 ms period and 2 GB, with
 # the cgroup controllers, as Binder does (tools/cpu_quota.py); none leaves them the machine.
 # NEIGHBOUR busy runs them beside tools/busy_neighbour.py. The unit tests run on the whole
-# machine, quiet. helpers/ci_legs.py declares the same legs (a test compares).
+# machine, quiet. helpers/course/ci_legs.py declares the same legs (a test compares).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 step=${1:-test}

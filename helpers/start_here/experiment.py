@@ -29,7 +29,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 from helpers.capacity import Capacity
-from helpers.collection import NotebookInfo
+from helpers.course.collection import NotebookInfo
 from helpers.machine import MachineFacts, mp_context, start_method
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -249,7 +249,8 @@ def checks_table(checks: Sequence[Check]) -> str:
 def notebook_table(infos: Sequence[NotebookInfo]) -> str:
     """A Markdown table of the notebooks, from their own titles and metadata."""
     if not all(isinstance(nb, NotebookInfo) for nb in infos):
-        raise TypeError("infos must be NotebookInfo objects (helpers.collection.notebooks())")
+        raise TypeError("infos must be NotebookInfo objects "
+                        "(helpers.course.collection.notebooks())")
     rows = ["| # | Notebook | What you learn | Read | Run (2 CPUs) | Needs ≥ 2 CPUs |",
             "|---|---|---|---|---|---|"]
     rows += [f"| {nb.number} | [{nb.title}]({nb.path.name}) | {nb.summary} | "

@@ -12,8 +12,8 @@ import time
 import pytest
 from jupyterlab_driver import run_notebook
 
-from helpers import ci_legs
-from helpers.collection import NOTEBOOKS
+from helpers.course import ci_legs
+from helpers.course.collection import NOTEBOOKS
 
 pytestmark = pytest.mark.browser
 NAMES = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))

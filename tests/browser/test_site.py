@@ -16,7 +16,7 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 from jupyterlab_driver import INKED_JS
 
-from helpers.collection import ROOT, binder_url
+from helpers.course.collection import ROOT, binder_url
 
 pytestmark = pytest.mark.site
 SITE = ROOT / "build" / "site"

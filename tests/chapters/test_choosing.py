@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import collection, gil
+from helpers import gil
 from helpers.choosing import answers, experiment, figures, workers
+from helpers.course import collection
 from helpers.scripts import run_script
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "notebooks" / "scripts"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from helpers import collection
 from helpers.capacity import Capacity
+from helpers.course import collection
 from helpers.machine import MachineFacts, collect, effective_cpus
 from helpers.scripts import run_script
 from helpers.start_here import experiment

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from helpers.collection import ROOT
+from helpers.course.collection import ROOT
 
 CONTRIBUTING = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
 CONTRACT = CONTRIBUTING.split("### The chapter contract")[1]

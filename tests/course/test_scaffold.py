@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from helpers.collection import ROOT
-from helpers.scaffold import new_chapter
+from helpers.course.collection import ROOT
+from helpers.course.scaffold import new_chapter
 
 SKIP = shutil.ignore_patterns(".git", ".venv*", "build", "__pycache__", "*.egg-info",
                               "node_modules", ".ruff_cache", "_build")
-RULES = ["tests/test_collection.py", "tests/test_learner_surface.py", "tests/test_claims_lint.py",
-         "tests/test_course_check.py", "tests/test_dependencies.py", "tests/test_doctests.py"]
+RULES = [f"tests/course/test_{name}.py" for name in (
+    "collection", "learner_surface", "claims_lint", "course_check", "dependencies", "doctests")]
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def run(scratch: Path, *command: str, timeout: float = 600) -> subprocess.Comple
 
 
 def test_a_new_chapter_passes_every_rule_and_runs(scratch):
-    made = run(scratch, "-m", "helpers.collection", "--new", "16", "gpu_offload",
+    made = run(scratch, "-m", "helpers.course.collection", "--new", "16", "gpu_offload",
                "Offloading to the GPU")
     assert made.returncode == 0, made.stderr
     for path in ("notebooks/16_gpu_offload.ipynb", "helpers/gpu_offload/__init__.py",

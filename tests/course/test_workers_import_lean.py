@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.collection import HELPERS, module_name
+from helpers.course.collection import HELPERS, module_name
 
 WORKERS = sorted(HELPERS.glob("*/workers.py"))
 #: Chapter folders: every folder of helpers/ but the maintainers' tools.

@@ -20,8 +20,9 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from helpers import ci_legs, claims
-from helpers.collection import NOTEBOOKS, ROOT
+from helpers import claims
+from helpers.course import ci_legs
+from helpers.course.collection import NOTEBOOKS, ROOT
 from helpers.explorer import STATIC_SITE_VARIABLE
 
 pytestmark = pytest.mark.rerun

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers.collection import NOTEBOOKS, ROOT
+from helpers.course.collection import NOTEBOOKS, ROOT
 
 
 def import_in(folder: Path, *, pythonpath: str = "") -> subprocess.CompletedProcess:

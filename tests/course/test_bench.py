@@ -1,4 +1,4 @@
-"""helpers.bench: per-pair ratios, their spread, the above-ideal verdict and the report files."""
+"""helpers.course.bench: per-pair ratios, their spread, the above-ideal verdict, the reports."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from helpers import bench
+from helpers.course import bench
 from helpers.timing import Measurement
 
 IDS = ["machine_capacity", "process_pool_efficiency", "thread_pool_overlap", "asyncio_overlap",
@@ -74,7 +74,7 @@ def test_compare_flags_rows_that_moved_more_than_fifteen_percent():
 
 
 def test_the_benchmark_names_every_row_of_the_issue():
-    from helpers.collection import ROOT
+    from helpers.course.collection import ROOT
     source = (ROOT / "tools" / "bench.py").read_text()
     assert all(f'"{i}"' in source for i in IDS if not i.startswith("numba_vs_numpy"))
     assert 'id=f"numba_vs_numpy_{name}"' in source and '("plain", "fastmath")' in source

@@ -1,7 +1,7 @@
 """Renumber chapters: move notebooks and their scripts, and rewrite every reference to them.
 
 A new chapter placed between two others shifts the numbers after it. Doing that by hand misses
-references, so ``python -m helpers.collection --renumber 01=02 02=03 …`` does it in one pass:
+references, so ``python -m helpers.course.collection --renumber 01=02 02=03 …`` does it in one pass:
 it renames ``notebooks/NN_slug.ipynb`` and ``notebooks/scripts/NN_name.py`` with ``git mv``, and
 rewrites, in every tracked text file, the file stems (``08_numba``), script globs
 (``scripts/NN_*.py``), titles and link texts (``# 08 · numba``, ``[08 · numba]``; never a
@@ -26,7 +26,7 @@ HEADING = re.compile(r"(?<![\d.])(?<!## )(\d\d) · ")
 NUMBER = re.compile(r"\d\d")
 SCRIPT_GLOB = re.compile(r"\b(scripts/)(\d\d)(_\*)")  # "scripts/11_*.py": a chapter's scripts
 #: The tool and its tests quote example numbers; they never refer to the course's chapters.
-OWN_FILES = {"helpers/renumber.py", "tests/test_renumber.py"}
+OWN_FILES = {"helpers/course/renumber.py", "tests/course/test_renumber.py"}
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from helpers import ci_legs
-from helpers.ci_legs import AXES, LEGS
-from helpers.collection import ROOT
+from helpers.course import ci_legs
+from helpers.course.ci_legs import AXES, LEGS
+from helpers.course.collection import ROOT
 
 
 def make_recipe(target: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import collection
+from helpers.course import collection
 
 NOTEBOOK_PATHS = sorted(collection.NOTEBOOKS.glob("*.ipynb"))
 SECTIONS = ("At a glance", "Setup", "Common pitfalls", "Exercises", "Key takeaways",
@@ -121,7 +121,8 @@ def test_every_solution_is_collapsed_and_checked(path):
 
 def test_links_and_tables_are_up_to_date():
     stale = collection.out_of_date()
-    assert not stale, f"run `python -m helpers.collection --write`: {sorted(map(str, stale))}"
+    assert not stale, ("run `python -m helpers.course.collection --write`: "
+                       f"{sorted(map(str, stale))}")
 
 
 def test_readme_links_every_notebook_to_binder():

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from helpers.renumber import moves, parse_mapping, renumber, rewrite
+from helpers.course.renumber import moves, parse_mapping, renumber, rewrite
 
 MAPPING = {"01": "02", "02": "03"}
 

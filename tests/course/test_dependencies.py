@@ -11,7 +11,7 @@ import tomllib
 import pytest
 import yaml
 
-from helpers.collection import MIN_HELPER_MODULES, NOTEBOOKS, ROOT, helper_modules
+from helpers.course.collection import MIN_HELPER_MODULES, NOTEBOOKS, ROOT, helper_modules
 
 # Import names whose distribution is called something else.
 DISTRIBUTION_OF = {"IPython": "ipython", "ipykernel": "ipykernel",

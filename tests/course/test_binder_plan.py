@@ -14,7 +14,7 @@ import sys
 import pytest
 import yaml
 
-from helpers.collection import ROOT
+from helpers.course.collection import ROOT
 
 
 @pytest.fixture(scope="module")

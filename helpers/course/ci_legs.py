@@ -2,10 +2,10 @@
 
 Declared once, in ``LEGS``: ``.ci/run`` runs them (a test compares its ``leg`` lines and the
 Makefile with this list) and the README's matrix is written from them
-(``python -m helpers.collection --write``). While CI runs, each pytest session that executes
+(``python -m helpers.course.collection --write``). While CI runs, each pytest session that executes
 notebooks appends what it finds about itself to ``build/ci/sessions.jsonl`` (Python, start method,
 CPUs and how they are limited, neighbour, front end, notebooks, seconds), and ``.ci/run`` appends
-each step's wall time to ``build/ci/steps.jsonl``. At the end ``python -m helpers.ci_legs``
+each step's wall time to ``build/ci/steps.jsonl``. At the end ``python -m helpers.course.ci_legs``
 prints one table of the run and fails if a leg ran elsewhere than declared, or missed a notebook.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from helpers.machine import cpu_quota, effective_cpus, start_method, usable_cpus
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RECORDS = ROOT / "build" / "ci"
 LEG_VARIABLE = "COURSE_CI_LEG"  # set by .ci/run for each step; nothing is recorded without it
 NEIGHBOUR_VARIABLE = "COURSE_NEIGHBOUR"  # set by tools/busy_neighbour.py for its command
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="how many notebooks every leg must run (default: the collection's)")
     options = parser.parse_args(argv)
     if options.notebooks is None:
-        from helpers.collection import notebooks
+        from helpers.course.collection import notebooks
         options.notebooks = len(notebooks())
     steps, sessions = _read(RECORDS / "steps.jsonl"), _read(RECORDS / "sessions.jsonl")
     print(table(steps, sessions))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ci_legs
-from helpers.collection import ROOT
+from helpers.course import ci_legs
+from helpers.course.collection import ROOT
 
 
 def notebook(*cells: tuple[str, list[str]]) -> dict:

@@ -9,7 +9,7 @@ import pkgutil
 import pytest
 
 import helpers
-from helpers.collection import MIN_HELPER_MODULES, helper_modules, module_name
+from helpers.course.collection import MIN_HELPER_MODULES, helper_modules, module_name
 
 # walk_packages, not iter_modules: the modules of a chapter's folder carry examples too.
 MODULES = sorted(info.name.removeprefix("helpers.")

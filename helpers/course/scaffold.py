@@ -1,6 +1,6 @@
 """A new chapter that already follows every rule of the collection, ready to be written.
 
-``python -m helpers.collection --new NN slug "Title"`` writes ``notebooks/NN_slug.ipynb``
+``python -m helpers.course.collection --new NN slug "Title"`` writes ``notebooks/NN_slug.ipynb``
 (title, navigation, *At a glance*, the setup cell, one section of idea → code → run → check with
 an explorer, common pitfalls, one exercise with its hidden, checked solution, takeaways, further
 reading and the ``course`` metadata), the chapter folder ``helpers/<slug>/`` (an empty

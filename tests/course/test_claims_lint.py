@@ -4,7 +4,7 @@ An ``expect`` whose condition reads a measured time, speed, ratio or load (a nam
 ``seconds``, ``speedup``, ``median``, ``cpus_busy``) is a timing claim: a busy moment can break
 it, so it must be measured again before it is called a miss, and a learner must see a ⚠ rather
 than an exception. A fact that happens to use such a name is renamed. Run it on one notebook
-while converting: ``python tests/test_claims_lint.py notebooks/02_gil.ipynb``.
+while converting: ``python tests/course/test_claims_lint.py notebooks/02_gil.ipynb``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 # A name is split into words (snake_case and CamelCase); a word that starts with one of these
 # makes it a timing name (so ``pool_seconds`` and ``cpus_busy`` are, ``RuntimeError`` is not).
 TIMING_WORDS = ("second", "speed", "time", "elapsed", "wall", "busy", "median", "throughput",

@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from helpers.collection import ROOT
+from helpers.course.collection import ROOT
 
 TOOLS = ROOT / "tools"
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import collection
-from helpers.collection import HELPERS, MIN_HELPER_MODULES, NOTEBOOKS
+from helpers.course import collection
+from helpers.course.collection import HELPERS, MIN_HELPER_MODULES, NOTEBOOKS
 
 CHAPTERS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 MAX_SHOWS = 30
