@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 from helpers import checks, exercises, models, plots
+from helpers.capacity import interleaved_with_capacity
 from helpers.checks import expect, show
 from helpers.claims import claim
 from helpers.exercises import (
@@ -76,6 +77,7 @@ __all__ = [
     "explore",
     "format_seconds",
     "interleaved",
+    "interleaved_with_capacity",
     "is_running",
     "keep_gil",
     "kill_group",
