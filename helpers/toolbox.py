@@ -12,7 +12,7 @@ True
 from __future__ import annotations
 
 from helpers import checks, exercises, models, plots
-from helpers.capacity import interleaved_with_capacity
+from helpers.capacity import Sampler, interleaved_with_capacity, measure_capacity, spin
 from helpers.checks import expect, show
 from helpers.claims import claim
 from helpers.exercises import (
@@ -35,6 +35,16 @@ from helpers.leftovers import (
 from helpers.machine import effective_cpus, mp_context, report
 from helpers.models import makespan
 from helpers.scripts import kill_group, run_group, run_module, run_script, show_script
+from helpers.tasks import (
+    CPU_TERMS,
+    IO_WAIT_SECONDS,
+    burn_cpu,
+    burn_cpu_math,
+    burn_cpu_timed,
+    burn_cpu_vectorised,
+    costly_task,
+    wait_io,
+)
 from helpers.timing import (
     Measurement,
     ThreadCpu,
@@ -56,14 +66,21 @@ from helpers.tracing import (
 )
 
 __all__ = [
+    "CPU_TERMS",
+    "IO_WAIT_SECONDS",
     "CpuSampler",
     "Measurement",
     "Recorder",
+    "Sampler",
     "Span",
     "ThreadCpu",
     "Timer",
     "Traced",
     "TreeCpu",
+    "burn_cpu",
+    "burn_cpu_math",
+    "burn_cpu_timed",
+    "burn_cpu_vectorised",
     "check_behaviour",
     "check_prediction",
     "checks",
@@ -71,6 +88,7 @@ __all__ = [
     "claim",
     "compare_with_reference",
     "concurrency_over_time",
+    "costly_task",
     "effective_cpus",
     "exercises",
     "expect",
@@ -86,6 +104,7 @@ __all__ = [
     "leftover_children",
     "makespan",
     "measure",
+    "measure_capacity",
     "models",
     "mp_context",
     "passes",
@@ -98,7 +117,9 @@ __all__ = [
     "run_script",
     "show",
     "show_script",
+    "spin",
     "tagged_processes",
     "task_name",
+    "wait_io",
     "zombies",
 ]
