@@ -12,7 +12,7 @@ True
 from __future__ import annotations
 
 from helpers import checks, exercises, models, plots
-from helpers.capacity import Sampler, alongside, measure_capacity
+from helpers.capacity import Sampler, alongside, interleaved_with_capacity, measure_capacity, spin
 from helpers.checks import expect, show
 from helpers.claims import claim
 from helpers.exercises import (
@@ -35,6 +35,16 @@ from helpers.leftovers import (
 from helpers.machine import effective_cpus, mp_context, report
 from helpers.models import makespan
 from helpers.scripts import kill_group, run_group, run_module, run_script, show_script
+from helpers.tasks import (
+    CPU_TERMS,
+    IO_WAIT_SECONDS,
+    burn_cpu,
+    burn_cpu_math,
+    burn_cpu_timed,
+    burn_cpu_vectorised,
+    costly_task,
+    wait_io,
+)
 from helpers.timing import (
     Measurement,
     ThreadCpu,
@@ -56,6 +66,8 @@ from helpers.tracing import (
 )
 
 __all__ = [
+    "CPU_TERMS",
+    "IO_WAIT_SECONDS",
     "CpuSampler",
     "Measurement",
     "Recorder",
@@ -66,6 +78,10 @@ __all__ = [
     "Traced",
     "TreeCpu",
     "alongside",
+    "burn_cpu",
+    "burn_cpu_math",
+    "burn_cpu_timed",
+    "burn_cpu_vectorised",
     "check_behaviour",
     "check_prediction",
     "checks",
@@ -73,12 +89,14 @@ __all__ = [
     "claim",
     "compare_with_reference",
     "concurrency_over_time",
+    "costly_task",
     "effective_cpus",
     "exercises",
     "expect",
     "explore",
     "format_seconds",
     "interleaved",
+    "interleaved_with_capacity",
     "is_running",
     "keep_gil",
     "kill_group",
@@ -100,7 +118,9 @@ __all__ = [
     "run_script",
     "show",
     "show_script",
+    "spin",
     "tagged_processes",
     "task_name",
+    "wait_io",
     "zombies",
 ]

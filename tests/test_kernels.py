@@ -136,8 +136,8 @@ def test_choose_labels_on_the_claims(capsys):
 
 @pytest.mark.parametrize("n", [0, 1, 7, 40_001])
 def test_capstone_kernels_equal_the_article_task(n):
-    from helpers import gil
-    reference = gil.burn_cpu_math((0, n))
+    from helpers.tasks import burn_cpu_math
+    reference = burn_cpu_math((0, n))
     for kernel in (kernels.capstone_sum, kernels.capstone_sum_fastmath,
                    kernels.capstone_sum_parallel):
         assert kernel(n) == pytest.approx(reference, rel=1e-9, abs=1e-12)

@@ -37,7 +37,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numba
 import numpy as np
 
-from helpers import gil, kernels
+from helpers import kernels
 from helpers.capacity import Sampler, alongside
 from helpers.course.bench import (
     Row,
@@ -50,6 +50,7 @@ from helpers.course.bench import (
 )
 from helpers.course.bench import compare as compare_rows
 from helpers.machine import effective_cpus, mp_context, start_method
+from helpers.tasks import burn_cpu, wait_io
 from helpers.timing import Timer, interleaved
 
 BUILD = Path(__file__).resolve().parent.parent / "build"
@@ -73,7 +74,7 @@ def process_pool_efficiency(cpus: int, sampler: Sampler) -> tuple[Row, tuple[flo
     ctx = mp_context()
     with ctx.Pool(1) as one, ctx.Pool(cpus) as many:  # both warm: the claim is about the work
         def on(pool):
-            return lambda: pool.map_async(gil.burn_cpu, tasks, chunksize=1).get(timeout=300)
+            return lambda: pool.map_async(burn_cpu, tasks, chunksize=1).get(timeout=300)
         runs, capacity = alongside(sampler, {"1 worker": on(one), f"{cpus} workers": on(many)},
                                    repeat=ROUNDS)
     assert runs["1 worker"].result == runs[f"{cpus} workers"].result, "pools disagree"
@@ -94,7 +95,7 @@ def thread_pool_overlap() -> Row:
     waits = [(i, 0.1) for i in range(10)]
     with ThreadPool(1) as one, ThreadPool(len(waits)) as many:
         def on(pool):
-            return lambda: pool.map_async(gil.wait_io, waits).get(timeout=60)
+            return lambda: pool.map_async(wait_io, waits).get(timeout=60)
         runs = interleaved({"1 thread": on(one), "10 threads": on(many)}, repeat=5,
                            rotate=True)
     assert runs["1 thread"].result == runs["10 threads"].result == list(range(10))
@@ -262,7 +263,7 @@ def capstone_share_of_limit(cpus: int, sampler: Sampler,
                                              in {**one_core, **every_core}.items()},
                                    repeat=ROUNDS, warmup=0)
         article_terms = 20_000  # the article's code: the rate per term does not depend on n
-        article = interleaved({"article": lambda: gil.burn_cpu((0, article_terms))}, repeat=3)
+        article = interleaved({"article": lambda: burn_cpu((0, article_terms))}, repeat=3)
     expected = kernels.capstone_sum(n)
     for name, m in runs.items():
         np.testing.assert_allclose(m.result, [expected] * count[name], rtol=1e-9, err_msg=name)

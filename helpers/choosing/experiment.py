@@ -1,7 +1,7 @@
 """The capstone (notebook 15): the same input for every variant, the task compiled to run on
 threads, and which new ways to run Python in parallel this interpreter offers.
 
-The task is the article's ``costly_task`` (``helpers.gil.burn_cpu``: the sum of ``log(i + 1)``
+The task is the article's ``costly_task`` (``helpers.tasks.burn_cpu``: the sum of ``log(i + 1)``
 and ``i ** 1.1`` over ``terms`` integers). The notebook's cells hold the numba kernels and the
 pool orchestration; what the pools' workers run is in :mod:`helpers.choosing.workers`, the
 figures in :mod:`helpers.choosing.figures`, the exercises in :mod:`helpers.choosing.answers`.

@@ -1,4 +1,4 @@
-"""What notebook 15's process pools run: the article's task timed by its worker, and the
+"""What notebook 15's process pools run besides the article's task (``helpers.tasks``): the
 best one-core code, which section 2's pool runs (``ON_PROCESSES``).
 
 Under ``spawn`` and ``forkserver`` a pool's workers cannot load a function defined in a
@@ -6,19 +6,6 @@ notebook, so these live here. A worker imports numba only when it runs compiled 
 """
 
 from __future__ import annotations
-
-import os
-import time
-
-from helpers.gil import burn_cpu
-
-
-def burn_cpu_timed(task: tuple[int, int]) -> tuple[float, float, int]:
-    """A pool worker: the article's task, with the CPU seconds it took and this worker's pid."""
-    start = time.process_time()
-    value = burn_cpu(task)
-    return value, time.process_time() - start, os.getpid()
-
 
 # ---- the best one-core code, importable by a process pool's workers (section 2) ----
 

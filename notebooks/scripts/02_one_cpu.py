@@ -16,8 +16,8 @@ import threading
 import time
 from multiprocessing.pool import ThreadPool
 
-from helpers import gil
 from helpers.machine import effective_cpus, mp_context
+from helpers.tasks import CPU_TERMS, burn_cpu_timed
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 3  # interleaved rounds
 
@@ -29,21 +29,21 @@ def thread_name(_):
 
 def main():
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # pin to one CPU
-    tasks = [(i, gil.CPU_TERMS) for i in range(4)]
+    tasks = [(i, CPU_TERMS) for i in range(4)]
     rounds = {"sequential_s": [], "sequential_cpu_s": [], "pool_s": [], "workers_cpu_s": []}
     equal = True
     with mp_context().Pool(2) as pool:
         pool.map(abs, range(2))  # wait until the workers are up: time the work only
         for _ in range(ROUNDS):  # interleaved, so a busy spell hits both alike
             start = time.perf_counter()
-            sequential = [gil.burn_cpu_timed(task) for task in tasks]
+            sequential = [burn_cpu_timed(task) for task in tasks]
             rounds["sequential_s"].append(time.perf_counter() - start)
             start = time.perf_counter()
-            parallel = pool.map_async(gil.burn_cpu_timed, tasks, 1).get(timeout=60)
+            parallel = pool.map_async(burn_cpu_timed, tasks, 1).get(timeout=60)
             rounds["pool_s"].append(time.perf_counter() - start)
-            rounds["sequential_cpu_s"].append(sum(c for _, c in sequential))
-            rounds["workers_cpu_s"].append(sum(c for _, c in parallel))
-            equal = equal and [v for v, _ in parallel] == [v for v, _ in sequential]
+            rounds["sequential_cpu_s"].append(sum(c for _, c, _ in sequential))
+            rounds["workers_cpu_s"].append(sum(c for _, c, _ in parallel))
+            equal = equal and [v for v, _, _ in parallel] == [v for v, _, _ in sequential]
     with ThreadPool() as pool:
         names = set(pool.map(thread_name, range(24), chunksize=1))
     print(json.dumps({

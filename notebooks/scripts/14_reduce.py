@@ -5,7 +5,7 @@ import time
 
 from mpi4py import MPI
 
-from helpers.gil import costly_task
+from helpers.tasks import costly_task
 
 N_TASKS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 comm = MPI.COMM_WORLD

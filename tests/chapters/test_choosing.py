@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import gil
 from helpers.choosing import answers, experiment, figures, workers
 from helpers.course import collection
 from helpers.scripts import run_script
+from helpers.tasks import burn_cpu, burn_cpu_timed
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "notebooks" / "scripts"
 
@@ -24,7 +24,7 @@ SCRIPTS = Path(__file__).resolve().parents[2] / "notebooks" / "scripts"
 @settings(max_examples=25, deadline=None)
 @given(terms=st.integers(min_value=1, max_value=5_000))
 def test_nogil_kernel_equals_the_article_task(terms):
-    assert experiment.burn_numba_nogil((0, terms)) == pytest.approx(gil.burn_cpu((0, terms)),
+    assert experiment.burn_numba_nogil((0, terms)) == pytest.approx(burn_cpu((0, terms)),
                                                                    rel=1e-9)
 
 
@@ -33,7 +33,7 @@ def test_the_one_core_code_on_processes_equals_the_article_task():
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         got = {name: pool.submit(func, task).result(timeout=120)
                for name, func in workers.ON_PROCESSES.items()}
-    assert got == pytest.approx(dict.fromkeys(got, gil.burn_cpu(task)), rel=1e-9)
+    assert got == pytest.approx(dict.fromkeys(got, burn_cpu(task)), rel=1e-9)
     assert set(got) == {"NumPy vectorised", "numba serial", "numba fastmath"}
 
 
@@ -47,16 +47,16 @@ def test_make_tasks():
 
 
 def test_timed_worker_reports_value_cpu_and_pid():
-    value, cpu, pid = workers.burn_cpu_timed((0, 20_000))
-    assert value == gil.burn_cpu((0, 20_000)) and 0 < cpu < 5 and pid == os.getpid()
+    value, cpu, pid = burn_cpu_timed((0, 20_000))
+    assert value == burn_cpu((0, 20_000)) and 0 < cpu < 5 and pid == os.getpid()
 
 
 @pytest.mark.parametrize("method", multiprocessing.get_all_start_methods())
 def test_timed_worker_runs_in_a_pool_under_every_start_method(method):
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(1, mp_context=context) as pool:
-        value, _, pid = pool.submit(workers.burn_cpu_timed, (0, 50)).result(timeout=60)
-    assert value == gil.burn_cpu((0, 50)) and pid != os.getpid()
+        value, _, pid = pool.submit(burn_cpu_timed, (0, 50)).result(timeout=60)
+    assert value == burn_cpu((0, 50)) and pid != os.getpid()
 
 
 def test_the_workers_module_imports_neither_matplotlib_nor_numba():

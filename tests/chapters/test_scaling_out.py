@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import leftovers, scripts
-from helpers.gil import costly_task
 from helpers.scaling_out import answers, experiment, workers
+from helpers.tasks import costly_task
 
 # ---- MPI ----
 
@@ -34,7 +34,7 @@ def test_run_mpi_reduces_costly_task_to_the_sequential_answer():
     result = experiment.run_mpi("""
         import json
         from mpi4py import MPI
-        from helpers.gil import costly_task
+        from helpers.tasks import costly_task
         comm = MPI.COMM_WORLD
         mine = range(comm.Get_rank(), 4, comm.Get_size())
         total = comm.reduce(sum(costly_task((t, "cpu_costly")) for t in mine), root=0)

@@ -40,7 +40,7 @@ def test_run_script_reports_an_exception_on_stderr():
 
 
 def test_run_script_can_import_the_helpers():
-    result = run_script("from helpers.gil import wait_io; print(wait_io((5, 0)))")
+    result = run_script("from helpers.tasks import wait_io; print(wait_io((5, 0)))")
     assert result.ok, str(result)
     assert result.stdout == "5\n"
 

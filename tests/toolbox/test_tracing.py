@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psutil
 import pytest
 
-from helpers.gil import wait_io
+from helpers.tasks import wait_io
 from helpers.tracing import (
     CpuSampler,
     Recorder,

@@ -1,4 +1,5 @@
-"""Tests of notebook 09's helpers: the bandwidth sweep, cache sizes, roofline and exercises."""
+"""Tests of helpers.vectorise: notebook 09's bandwidth sweep, cache sizes and roofline (experiment),
+its figures and its exercises (answers)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import matplotlib
 import numpy as np
 import pytest
 
-from helpers import bandwidth, bandwidth_plots, vectorise_exercises
-from helpers.bandwidth import CacheLevel, Kernel, Rate, Roofline
 from helpers.exercises import check_behaviour, choose_labels, compare_with_reference, passes
+from helpers.vectorise import answers, experiment, figures
+from helpers.vectorise.experiment import CacheLevel, Kernel, Rate, Roofline
 
 matplotlib.use("Agg")
 
@@ -18,14 +19,14 @@ SUM = Kernel(arrays=1, bytes_per_element=8, flops_per_element=1, run=np.sum)
 
 
 def test_elements_fill_the_working_set_over_all_arrays():
-    assert bandwidth.elements_for(COPY, 2**20) * 2 * 8 == 2**20
-    assert bandwidth.elements_for(SUM, 800) == 100
+    assert experiment.elements_for(COPY, 2**20) * 2 * 8 == 2**20
+    assert experiment.elements_for(SUM, 800) == 100
     with pytest.raises(ValueError):
-        bandwidth.elements_for(COPY, 8)
+        experiment.elements_for(COPY, 8)
 
 
 def test_rate_times_the_kernel_and_counts_its_bytes():
-    measured = bandwidth.rate(COPY, 2**16, repeat=3, min_seconds=1e-4)
+    measured = experiment.rate(COPY, 2**16, repeat=3, min_seconds=1e-4)
     assert measured.elements == 2**12 and measured.seconds > 0
     assert measured.gbps == pytest.approx(2**12 * 16 / measured.seconds / 1e9)
     assert measured.gflops == 0 and measured.intensity == 0
@@ -39,14 +40,14 @@ def test_rate_arithmetic():
 
 
 def test_sizes_double_from_low_to_high():
-    assert bandwidth.sizes_between(2**14, 2**17) == [2**14, 2**15, 2**16, 2**17]
-    assert bandwidth.sizes_between(1000, 5000) == [1024, 2048, 4096]
+    assert experiment.sizes_between(2**14, 2**17) == [2**14, 2**15, 2**16, 2**17]
+    assert experiment.sizes_between(1000, 5000) == [1024, 2048, 4096]
     with pytest.raises(ValueError):
-        bandwidth.sizes_between(2**10, 2**9)
+        experiment.sizes_between(2**10, 2**9)
 
 
 def test_sweep_gives_one_rate_per_kernel_and_size():
-    curves = bandwidth.sweep({"copy": COPY, "sum": SUM}, [2**12, 2**13], repeat=1)
+    curves = experiment.sweep({"copy": COPY, "sum": SUM}, [2**12, 2**13], repeat=1)
     assert [r.working_set for r in curves["copy"]] == [2**12, 2**13]
     assert len(curves["sum"]) == 2
 
@@ -62,21 +63,21 @@ def test_cache_levels_read_sysfs_and_skip_instruction_caches(tmp_path):
     broken = tmp_path / "index9"
     broken.mkdir()
     (broken / "level").write_text("4\n")  # no type, no size: skipped
-    assert bandwidth.cache_levels(tmp_path) == [
+    assert experiment.cache_levels(tmp_path) == [
         CacheLevel("L1d", 32 * 1024), CacheLevel("L2", 2**20), CacheLevel("L3", 8 * 2**20)]
 
 
 def test_cache_levels_are_empty_where_the_platform_has_none(tmp_path):
-    assert bandwidth.cache_levels(tmp_path / "missing") == []
+    assert experiment.cache_levels(tmp_path / "missing") == []
 
 
 def test_parse_size():
-    assert bandwidth.parse_size("512") == 512
-    assert bandwidth.parse_size(" 2G\n") == 2**31
+    assert experiment.parse_size("512") == 512
+    assert experiment.parse_size(" 2G\n") == 2**31
 
 
 def test_matmul_gflops_is_positive():
-    assert bandwidth.matmul_gflops(64, repeat=1) > 0
+    assert experiment.matmul_gflops(64, repeat=1) > 0
 
 
 def test_roofline_ridge_and_attainable():
@@ -87,18 +88,18 @@ def test_roofline_ridge_and_attainable():
 
 def test_figures_draw():
     r = Rate(2**20, 2**16, 1e-5, 16, 2)
-    ax = bandwidth_plots.bandwidth_curves({"triad": [r, r]}, [])
+    ax = figures.bandwidth_curves({"triad": [r, r]}, [])
     assert "not reported" in " ".join(t.get_text() for t in ax.texts)
-    ax = bandwidth_plots.roofline(Roofline(20.0, 40.0), {"triad": r})
+    ax = figures.roofline(Roofline(20.0, 40.0), {"triad": r})
     assert ax.get_xscale() == "log" and len(ax.lines) == 3
 
 
 def test_huber_reference_equals_the_loop():
-    for x, delta in vectorise_exercises.huber_cases():
-        assert vectorise_exercises.huber_reference(x, delta) == pytest.approx(
-            vectorise_exercises.huber_loop(x, delta), rel=1e-12, abs=1e-12)
-    assert passes(compare_with_reference, vectorise_exercises.huber_loop,
-                  vectorise_exercises.huber_reference, vectorise_exercises.huber_cases())
+    for x, delta in answers.huber_cases():
+        assert answers.huber_reference(x, delta) == pytest.approx(
+            answers.huber_loop(x, delta), rel=1e-12, abs=1e-12)
+    assert passes(compare_with_reference, answers.huber_loop,
+                  answers.huber_reference, answers.huber_cases())
 
 
 def horner_in_place(x, out):
@@ -110,13 +111,13 @@ def horner_in_place(x, out):
 
 
 def test_quadratic_trial_passes_in_place_and_fails_a_temporary():
-    assert passes(check_behaviour, vectorise_exercises.quadratic_trial(horner_in_place),
+    assert passes(check_behaviour, answers.quadratic_trial(horner_in_place),
                   trials=2)
-    trial = vectorise_exercises.quadratic_trial
-    assert "return out itself" in trial(lambda x, out: vectorise_exercises.quadratic(x))()
+    trial = answers.quadratic_trial
+    assert "return out itself" in trial(lambda x, out: answers.quadratic(x))()
 
     def copies(x, out):
-        out[:] = vectorise_exercises.quadratic(x)
+        out[:] = answers.quadratic(x)
         return out
 
     assert "temporary" in trial(copies)()
@@ -130,6 +131,6 @@ def test_quadratic_trial_passes_in_place_and_fails_a_temporary():
 
 
 def test_bound_answers_pass_their_check():
-    assert set(vectorise_exercises.BOUND) == set(vectorise_exercises.BOUND_WHY)
-    assert passes(choose_labels, vectorise_exercises.BOUND, vectorise_exercises.BOUND,
-                  why=vectorise_exercises.BOUND_WHY)
+    assert set(answers.BOUND) == set(answers.BOUND_WHY)
+    assert passes(choose_labels, answers.BOUND, answers.BOUND,
+                  why=answers.BOUND_WHY)

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from helpers.shared_state import block_exists, formula
+from helpers.shared_state.experiment import block_exists
+from helpers.shared_state.workers import formula
 
 #: Exercise 1: statements run by several processes at once on ``v = Value("i", 0)`` and
 #: ``a = Array("d", 10)`` (default locks): can they lose updates?

@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.axes import Axes
 
-from helpers.bandwidth import CacheLevel, Rate, Roofline
 from helpers.plots import LIMIT, MEASURED, MODEL, OKABE_ITO, _axes
+from helpers.vectorise.experiment import CacheLevel, Rate, Roofline
 
 #: One colour per kernel, the same in every figure of the notebook.
 KERNEL_COLOURS = {"copy": MEASURED, "triad": OKABE_ITO[1], "sum": OKABE_ITO[2],

@@ -1,4 +1,5 @@
-"""Unit tests of helpers.gil: the workers, run(), and the exercises' references and trials."""
+"""Unit tests of helpers.gil: notebook 02's run() (experiment) and its exercises' references and
+trials (answers)."""
 
 import math
 import multiprocessing
@@ -6,52 +7,12 @@ import os
 from multiprocessing.pool import ThreadPool
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from helpers import exercises, gil, models
+from helpers import exercises, models
+from helpers.gil import answers, experiment
+from helpers.tasks import burn_cpu, wait_io
 
 START_METHODS = multiprocessing.get_all_start_methods()
-BURNERS = [gil.burn_cpu, gil.burn_cpu_math, gil.burn_cpu_vectorised]
-
-
-# ---- workers ----
-
-def test_wait_io_returns_its_task_number():
-    assert gil.wait_io((7, 0.001)) == 7
-    assert gil.wait_io((3, 0)) == 3
-
-
-def test_burn_cpu_of_three_terms():
-    # log 1 + log 2 + log 3 + 0**1.1 + 1**1.1 + 2**1.1
-    assert gil.burn_cpu((0, 3)) == pytest.approx(4.935306, abs=1e-6)
-
-
-@settings(max_examples=25, deadline=None)
-@given(st.integers(min_value=1, max_value=3000))
-def test_the_three_burn_cpu_variants_agree(terms):
-    expected = gil.burn_cpu((0, terms))
-    for burn in BURNERS[1:]:
-        assert math.isclose(burn((0, terms)), expected, rel_tol=1e-12)
-
-
-def test_burn_cpu_timed_reports_the_value_and_its_cpu_time():
-    value, cpu = gil.burn_cpu_timed((0, 20_000))
-    assert value == gil.burn_cpu((0, 20_000))
-    assert 0 < cpu < 5
-
-
-def test_costly_task_waits_for_io_tasks():
-    assert gil.costly_task((0, "io_costly")) == 0.0
-
-
-def test_costly_task_burns_for_cpu_tasks():
-    assert gil.costly_task((1, "cpu_costly")) == gil.burn_cpu((1, gil.CPU_TERMS))
-
-
-def test_costly_task_rejects_an_unknown_task_type():
-    with pytest.raises(ValueError, match="unknown task_type 'gpu_costly'"):
-        gil.costly_task((0, "gpu_costly"))
 
 
 # ---- run ----
@@ -59,10 +20,10 @@ def test_costly_task_rejects_an_unknown_task_type():
 CPU_TASKS = [(i, 500 + 100 * i) for i in range(5)]
 
 
-@pytest.mark.parametrize("kind", gil.RUN_KINDS)
+@pytest.mark.parametrize("kind", experiment.RUN_KINDS)
 def test_run_returns_results_in_task_order(kind):
-    result = gil.run(kind, gil.burn_cpu, CPU_TASKS, workers=2)
-    assert result.results == [gil.burn_cpu(task) for task in CPU_TASKS]
+    result = experiment.run(kind, burn_cpu, CPU_TASKS, workers=2)
+    assert result.results == [burn_cpu(task) for task in CPU_TASKS]
     assert len(result.spans) == len(CPU_TASKS)
     assert sorted(s.task for s in result.spans) == CPU_TASKS
     assert (result.kind, result.workers, result.chunksize) == (kind, 2, 1)
@@ -72,11 +33,11 @@ def test_run_returns_results_in_task_order(kind):
 
 
 def test_run_sequential_uses_one_worker():
-    assert gil.run("sequential", gil.wait_io, [(i, 0) for i in range(3)]).workers_seen == 1
+    assert experiment.run("sequential", wait_io, [(i, 0) for i in range(3)]).workers_seen == 1
 
 
 def test_run_thread_pool_overlaps_waits():
-    result = gil.run("thread pool", gil.wait_io, [(i, 0.1) for i in range(4)], workers=4)
+    result = experiment.run("thread pool", wait_io, [(i, 0.1) for i in range(4)], workers=4)
     assert result.results == [0, 1, 2, 3]
     assert result.workers_seen >= 2
     assert result.work_seconds < 0.35  # four 0.1 s waits, sequentially 0.4 s
@@ -85,14 +46,14 @@ def test_run_thread_pool_overlaps_waits():
 
 def test_run_with_chunksize_one_runs_equal_waits_in_rounds():
     waits = [(i, 0.05) for i in range(10)]
-    result = gil.run("thread pool", gil.wait_io, waits, workers=2)
+    result = experiment.run("thread pool", wait_io, waits, workers=2)
     model = models.makespan(10, 2, 0.05)  # 5 rounds
     assert model * 0.99 <= result.work_seconds < model + 0.025
 
 
 def test_run_with_the_default_chunksize_runs_chunks():
     waits = [(i, 0.05) for i in range(10)]
-    result = gil.run("thread pool", gil.wait_io, waits, workers=2, chunksize=None)
+    result = experiment.run("thread pool", wait_io, waits, workers=2, chunksize=None)
     chunk = math.ceil(10 / (4 * 2))  # 2: five chunks, three rounds of 2 waits
     model = models.makespan(models.rounds(10, chunk), 2, chunk * 0.05)
     # The floor tells chunks of 2 (0.3 s) from chunks of 1 (0.25 s); the ceiling only has to stay
@@ -104,8 +65,8 @@ def test_run_with_the_default_chunksize_runs_chunks():
 def test_run_process_pool_counts_the_workers_cpu_under_every_start_method(monkeypatch, method):
     monkeypatch.setenv("MP_START_METHOD", method)
     tasks = [(i, 30_000) for i in range(4)]
-    sequential = gil.run("sequential", gil.burn_cpu, tasks)
-    result = gil.run("process pool", gil.burn_cpu, tasks, workers=2)
+    sequential = experiment.run("sequential", burn_cpu, tasks)
+    result = experiment.run("process pool", burn_cpu, tasks, workers=2)
     assert result.results == sequential.results
     assert 1 <= result.workers_seen <= 2
     assert all(s.worker.startswith("process ") for s in result.spans)
@@ -115,35 +76,35 @@ def test_run_process_pool_counts_the_workers_cpu_under_every_start_method(monkey
 
 def test_run_rejects_an_unknown_kind():
     with pytest.raises(ValueError, match="kind must be one of"):
-        gil.run("cluster", gil.wait_io, [(0, 0)])
+        experiment.run("cluster", wait_io, [(0, 0)])
 
 
 @pytest.mark.parametrize(("workers", "error"), [(0, ValueError), (-1, ValueError),
                                                 (1.5, TypeError), ("2", TypeError)])
 def test_run_rejects_bad_workers(workers, error):
     with pytest.raises(error, match="workers must be"):
-        gil.run("thread pool", gil.wait_io, [(0, 0)], workers=workers)
+        experiment.run("thread pool", wait_io, [(0, 0)], workers=workers)
 
 
 def test_run_rejects_a_bad_chunksize():
     with pytest.raises(ValueError, match="chunksize must be"):
-        gil.run("thread pool", gil.wait_io, [(0, 0)], chunksize=0)
+        experiment.run("thread pool", wait_io, [(0, 0)], chunksize=0)
 
 
 def test_run_rejects_no_tasks():
     with pytest.raises(ValueError, match="number of tasks must be >= 1"):
-        gil.run("sequential", gil.wait_io, [])
+        experiment.run("sequential", wait_io, [])
 
 
 # ---- exercises ----
 
 def test_workloads_have_a_pool_and_a_reason():
-    assert {pool for pool, _ in gil.WORKLOADS.values()} == {"threads", "processes"}
-    assert all(len(why) > 20 for _, why in gil.WORKLOADS.values())
+    assert {pool for pool, _ in answers.WORKLOADS.values()} == {"threads", "processes"}
+    assert all(len(why) > 20 for _, why in answers.WORKLOADS.values())
 
 
 def test_choose_labels_accepts_the_reference_pools():
-    expected = {w: pool for w, (pool, _) in gil.WORKLOADS.items()}
+    expected = {w: pool for w, (pool, _) in answers.WORKLOADS.items()}
     assert exercises.passes(exercises.choose_labels, dict(expected), expected)
     wrong = {w: "threads" for w in expected}
     assert not exercises.passes(exercises.choose_labels, wrong, expected)
@@ -153,25 +114,25 @@ def fetch_sized(jobs):
     if not jobs:
         return []
     with ThreadPool(len(jobs)) as pool:
-        return pool.map_async(gil.wait_io, jobs, chunksize=1).get(timeout=30)
+        return pool.map_async(wait_io, jobs, chunksize=1).get(timeout=30)
 
 
 def fetch_default(jobs):  # slow only where ThreadPool() has fewer threads than waits
     with ThreadPool() as pool:
-        return pool.map_async(gil.wait_io, jobs).get(timeout=30)
+        return pool.map_async(wait_io, jobs).get(timeout=30)
 
 
 def fetch_sized_but_empty_breaks(jobs):
     with ThreadPool(len(jobs)) as pool:  # ThreadPool(0) raises ValueError
-        return pool.map_async(gil.wait_io, jobs, chunksize=1).get(timeout=30)
+        return pool.map_async(wait_io, jobs, chunksize=1).get(timeout=30)
 
 
 def fetch_sequential(jobs):
-    return [gil.wait_io(job) for job in jobs]
+    return [wait_io(job) for job in jobs]
 
 
 def test_fetch_trial_accepts_one_thread_per_wait():
-    assert exercises.passes(exercises.check_behaviour, gil.fetch_trial(fetch_sized),
+    assert exercises.passes(exercises.check_behaviour, answers.fetch_trial(fetch_sized),
                             trials=3, timeout=10)
 
 
@@ -180,24 +141,24 @@ def test_fetch_trial_accepts_one_thread_per_wait():
         (os.cpu_count() or 1) >= 12, reason="ThreadPool() has a thread per wait here")),
     fetch_sized_but_empty_breaks, fetch_sequential])
 def test_fetch_trial_rejects_slow_or_fragile_fetchers(fetch):
-    assert not exercises.passes(exercises.check_behaviour, gil.fetch_trial(fetch),
+    assert not exercises.passes(exercises.check_behaviour, answers.fetch_trial(fetch),
                                 trials=3, timeout=10)
 
 
 def test_fetch_trial_rejects_results_out_of_order():
-    trial = gil.fetch_trial(lambda jobs: list(reversed(fetch_sized(jobs))), sizes=(5,))
+    trial = answers.fetch_trial(lambda jobs: list(reversed(fetch_sized(jobs))), sizes=(5,))
     assert "in order" in trial()
 
 
 def test_fetch_trial_rejects_bad_arguments():
     with pytest.raises(TypeError, match="fetch_all must be a function"):
-        gil.fetch_trial(fetch_sized(()))
+        answers.fetch_trial(fetch_sized(()))
     with pytest.raises(ValueError, match="number of sizes must be >= 1"):
-        gil.fetch_trial(fetch_sized, sizes=())
+        answers.fetch_trial(fetch_sized, sizes=())
 
 
 def test_capacity_cases_name_four_causes_each_with_a_reason():
-    causes = {cause for cause, _ in gil.CAPACITY_CASES.values()}
+    causes = {cause for cause, _ in answers.CAPACITY_CASES.values()}
     assert causes == {"a CPU quota", "neighbours on a shared host", "SMT siblings",
                       "fast and slow cores"}
-    assert all(len(why) > 40 for _, why in gil.CAPACITY_CASES.values())
+    assert all(len(why) > 40 for _, why in answers.CAPACITY_CASES.values())

@@ -2,7 +2,7 @@
 
 A spawned or forkserver worker cannot load a function defined in a notebook, so every function
 a pool of notebook 03 runs lives here. They stay lean (no argument checks): the notebook's cells
-hold the orchestration around them. Doctests are in ``tests/test_pools.py``.
+hold the orchestration around them. Their tests are in ``tests/chapters/test_pools.py``.
 """
 
 from __future__ import annotations
