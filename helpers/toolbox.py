@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 from helpers import checks, exercises, models, plots
+from helpers.capacity import interleaved_with_capacity
 from helpers.checks import expect, show
 from helpers.claims import claim
 from helpers.exercises import (
@@ -32,7 +33,7 @@ from helpers.leftovers import (
     zombies,
 )
 from helpers.machine import effective_cpus, mp_context, report
-from helpers.models import makespan
+from helpers.models import ideal_speedup, makespan
 from helpers.scripts import kill_group, run_group, run_module, run_script, show_script
 from helpers.timing import (
     Measurement,
@@ -75,7 +76,9 @@ __all__ = [
     "expect",
     "explore",
     "format_seconds",
+    "ideal_speedup",
     "interleaved",
+    "interleaved_with_capacity",
     "is_running",
     "keep_gil",
     "kill_group",
