@@ -12,7 +12,7 @@ True
 from __future__ import annotations
 
 from helpers import checks, exercises, models, plots
-from helpers.capacity import interleaved_with_capacity
+from helpers.capacity import Sampler, interleaved_with_capacity
 from helpers.checks import expect, show
 from helpers.claims import claim
 from helpers.exercises import (
@@ -59,6 +59,7 @@ __all__ = [
     "CpuSampler",
     "Measurement",
     "Recorder",
+    "Sampler",
     "Span",
     "ThreadCpu",
     "Timer",
