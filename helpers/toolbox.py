@@ -33,7 +33,7 @@ from helpers.leftovers import (
     zombies,
 )
 from helpers.machine import effective_cpus, mp_context, report
-from helpers.models import makespan
+from helpers.models import ideal_speedup, makespan
 from helpers.scripts import kill_group, run_group, run_module, run_script, show_script
 from helpers.tasks import (
     CPU_TERMS,
@@ -95,6 +95,7 @@ __all__ = [
     "expect",
     "explore",
     "format_seconds",
+    "ideal_speedup",
     "interleaved",
     "interleaved_with_capacity",
     "is_running",

@@ -37,7 +37,6 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numba
 import numpy as np
 
-from helpers import kernels
 from helpers.capacity import Sampler, alongside
 from helpers.course.bench import (
     Row,
@@ -50,6 +49,7 @@ from helpers.course.bench import (
 )
 from helpers.course.bench import compare as compare_rows
 from helpers.machine import effective_cpus, mp_context, start_method
+from helpers.numba_kernels import experiment, workers
 from helpers.tasks import burn_cpu, wait_io
 from helpers.timing import Timer, interleaved
 
@@ -176,8 +176,8 @@ def calls_for(func, seconds: float = 0.2) -> int:
 
 def numba_vs_numpy(size: int = 1_000_000) -> list[Row]:
     data = np.random.default_rng(0).random(size)
-    fastmath = numba.njit(fastmath=True)(kernels.sum_1d_python)
-    summers = {"plain": kernels.sum_1d, "fastmath": fastmath, "NumPy": np.sum}
+    fastmath = numba.njit(fastmath=True)(workers.sum_1d_python)
+    summers = {"plain": workers.sum_1d, "fastmath": fastmath, "NumPy": np.sum}
     # one sum takes under a millisecond: each timing repeats it for about 0.2 s
     calls = {name: calls_for(lambda s=summer: s(data)) for name, summer in summers.items()}
 
@@ -202,12 +202,12 @@ def numba_vs_numpy(size: int = 1_000_000) -> list[Row]:
 
 
 def prange_efficiency(cpus: int, sampler: Sampler) -> tuple[Row, tuple[float, ...]]:
-    strict_parallel = numba.njit(parallel=True)(kernels.capstone_sum_python)
+    strict_parallel = numba.njit(parallel=True)(workers.capstone_sum_python)
     threads = min(cpus, numba.get_num_threads())
     strict_parallel(10)  # compile outside the timing
     # prange's side runs for SPAN seconds on `threads` cores: the serial side for longer
-    terms = calls_for(lambda: kernels.capstone_sum(1_000_000), SPAN * threads) * 1_000_000
-    runs, capacity = alongside(sampler, {"serial": lambda: kernels.capstone_sum(terms),
+    terms = calls_for(lambda: workers.capstone_sum(1_000_000), SPAN * threads) * 1_000_000
+    runs, capacity = alongside(sampler, {"serial": lambda: workers.capstone_sum(terms),
                                          "prange": lambda: strict_parallel(terms)},
                                repeat=ROUNDS)
     np.testing.assert_allclose(runs["prange"].result, runs["serial"].result, rtol=1e-9)
@@ -230,32 +230,32 @@ def capstone_share_of_limit(cpus: int, sampler: Sampler,
     Every NumPy variant sums the same pieces in blocks of the same size (like for like); each
     variant runs as many tasks as it needs to last SPAN seconds, and rates are compared.
     """
-    n, block = CAPSTONE_TERMS, kernels.THREAD_BLOCK
+    n, block = CAPSTONE_TERMS, experiment.THREAD_BLOCK
     threads = ThreadPoolExecutor(cpus)
 
     def numpy_pieces(mapper):
-        return lambda count: [kernels.capstone_numpy_split(n, mapper, cpus, block)
+        return lambda count: [experiment.capstone_numpy_split(n, mapper, cpus, block)
                               for _ in range(count)]
 
     def pooled(count):  # whole tasks: many of them, so a worker on a slower CPU takes fewer
-        return processes.starmap_async(kernels.capstone_numpy, [(0, n, block)] * count,
+        return processes.starmap_async(workers.capstone_numpy, [(0, n, block)] * count,
                                        chunksize=1).get(timeout=300)
 
     one_core = {
         "NumPy pieces in turn": numpy_pieces(map),
-        "numba serial": lambda count: [kernels.capstone_sum(n) for _ in range(count)],
-        "numba fastmath": lambda count: [kernels.capstone_sum_fastmath(n) for _ in range(count)],
+        "numba serial": lambda count: [workers.capstone_sum(n) for _ in range(count)],
+        "numba fastmath": lambda count: [workers.capstone_sum_fastmath(n) for _ in range(count)],
     }
     every_core = {
         "NumPy pieces on threads": numpy_pieces(threads.map),
-        "numba parallel fastmath": lambda count: [kernels.capstone_sum_parallel(n)
+        "numba parallel fastmath": lambda count: [workers.capstone_sum_parallel(n)
                                                   for _ in range(count)],
         "NumPy pieces on processes": pooled,
     }
     with threads:
         pooled(cpus)  # every worker has imported the kernels
-        for kernel in (kernels.capstone_sum, kernels.capstone_sum_fastmath,
-                       kernels.capstone_sum_parallel):
+        for kernel in (workers.capstone_sum, workers.capstone_sum_fastmath,
+                       workers.capstone_sum_parallel):
             kernel(10)  # compile outside the timing
         count = {name: calls_for(lambda f=f: f(1), SPAN)  # how many tasks last SPAN s
                  for name, f in {**one_core, **every_core}.items()}
@@ -264,10 +264,10 @@ def capstone_share_of_limit(cpus: int, sampler: Sampler,
                                    repeat=ROUNDS, warmup=0)
         article_terms = 20_000  # the article's code: the rate per term does not depend on n
         article = interleaved({"article": lambda: burn_cpu((0, article_terms))}, repeat=3)
-    expected = kernels.capstone_sum(n)
+    expected = workers.capstone_sum(n)
     for name, m in runs.items():
         np.testing.assert_allclose(m.result, [expected] * count[name], rtol=1e-9, err_msg=name)
-    np.testing.assert_allclose(article["article"].result, kernels.capstone_sum(article_terms),
+    np.testing.assert_allclose(article["article"].result, workers.capstone_sum(article_terms),
                                rtol=1e-9)
     rates = {name: [count[name] * n / t for t in m.times] for name, m in runs.items()}
     best_of = {side: [max(rates[v][r] for v in variants) for r in range(ROUNDS)]

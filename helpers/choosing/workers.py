@@ -11,21 +11,21 @@ from __future__ import annotations
 
 def numpy_task(task: tuple[int, int]) -> float:
     """The task on NumPy arrays in blocks of 16 000 terms: the notebook's one-core NumPy code."""
-    from helpers.kernels import capstone_numpy  # here: workers import numba only when used
+    from helpers.numba_kernels.workers import capstone_numpy  # numba only when used
 
     return capstone_numpy(0, task[1])
 
 
 def numba_serial_task(task: tuple[int, int]) -> float:
     """The task compiled (``@njit``): the notebook's ``numba_serial``."""
-    from helpers.kernels import capstone_sum
+    from helpers.numba_kernels.workers import capstone_sum
 
     return float(capstone_sum(task[1]))
 
 
 def numba_fastmath_task(task: tuple[int, int]) -> float:
     """The task compiled with ``fastmath=True``: the notebook's ``numba_fastmath``."""
-    from helpers.kernels import capstone_sum_fastmath
+    from helpers.numba_kernels.workers import capstone_sum_fastmath
 
     return float(capstone_sum_fastmath(task[1]))
 

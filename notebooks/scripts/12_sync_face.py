@@ -3,7 +3,7 @@ and, inside a running loop (a notebook cell), refuses with a message that says w
 
 import asyncio
 
-from helpers.aio_server import LatencyServer, fetch
+from helpers.coroutines.server import LatencyServer, fetch
 
 
 async def fetch_all(address, requests):

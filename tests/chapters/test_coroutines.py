@@ -1,4 +1,4 @@
-"""Unit tests of helpers.aio, aio_server and aio_plots: the worker, the heartbeat, the server,
+"""Unit tests of helpers.coroutines: the worker, the heartbeat, the server, the figures,
 the exercises' cases, and the chapter's scripts under each Python that is installed."""
 
 import asyncio
@@ -16,12 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import aio, aio_plots, aio_server, exercises
+from helpers import exercises
+from helpers.coroutines import answers, experiment, figures, server, workers
 from helpers.tracing import Recorder, Span, peak_concurrency
 
 matplotlib.use("Agg")
 START_METHODS = multiprocessing.get_all_start_methods()
-SCRIPTS = Path(__file__).parent.parent / "notebooks" / "scripts"
+SCRIPTS = Path(__file__).resolve().parents[2] / "notebooks" / "scripts"
 #: A Python 3.13 to check the other branch of as_completed with (skipped where there is none).
 PYTHON_313 = os.environ.get("COURSE_PYTHON_313", "/root/.pyenv/versions/3.13.0/bin/python3")
 
@@ -31,35 +32,28 @@ PYTHON_313 = os.environ.get("COURSE_PYTHON_313", "/root/.pyenv/versions/3.13.0/b
 @settings(max_examples=50, deadline=None)
 @given(n=st.integers(0, 3000))
 def test_cpu_work_matches_the_closed_form(n):
-    assert aio.cpu_work(n) == aio.sum_of_squares(n) == sum(i * i for i in range(n))
+    assert workers.cpu_work(n) == experiment.sum_of_squares(n) == sum(i * i for i in range(n))
 
 
 @pytest.mark.parametrize(("n", "error"), [(-1, ValueError), (2.0, TypeError), (True, TypeError)])
 def test_sum_of_squares_rejects_bad_n(n, error):
     with pytest.raises(error, match="n must be"):
-        aio.sum_of_squares(n)
+        experiment.sum_of_squares(n)
 
 
 @pytest.mark.parametrize("method", START_METHODS)
 def test_cpu_work_runs_in_a_process_pool_under_every_start_method(method):
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context(method)) as pool:
-        futures = [pool.submit(aio.cpu_work, n) for n in (10, 1000)]
-        assert [f.result(timeout=60) for f in futures] == [aio.sum_of_squares(10),
-                                                          aio.sum_of_squares(1000)]
-
-
-def test_the_worker_module_does_not_import_matplotlib():
-    code = "import sys, helpers.aio; print('matplotlib' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=True)
-    assert done.stdout.strip() == "False"
+        futures = [pool.submit(workers.cpu_work, n) for n in (10, 1000)]
+        assert [f.result(timeout=60) for f in futures] == [experiment.sum_of_squares(10),
+                                                          experiment.sum_of_squares(1000)]
 
 
 def test_heartbeat_ticks_until_cancelled():
     recorder = Recorder()
 
     async def main():
-        beat = asyncio.create_task(aio.heartbeat(recorder, 0.005), name="beat")
+        beat = asyncio.create_task(experiment.heartbeat(recorder, 0.005), name="beat")
         await asyncio.sleep(0.06)
         beat.cancel()
         await asyncio.gather(beat, return_exceptions=True)
@@ -73,27 +67,27 @@ def test_heartbeat_ticks_until_cancelled():
 
 def test_heartbeat_rejects_bad_arguments():
     with pytest.raises(TypeError, match="Recorder"):
-        asyncio.run(aio.heartbeat([], 0.01))
+        asyncio.run(experiment.heartbeat([], 0.01))
     with pytest.raises(ValueError, match="interval must be > 0"):
-        asyncio.run(aio.heartbeat(Recorder(), 0))
+        asyncio.run(experiment.heartbeat(Recorder(), 0))
 
 
 def test_longest_picks_the_longest_span_of_a_task():
     spans = [Span("h", "tick", 0, 0.01), Span("h", "tick", 0.01, 0.3), Span("w", 1, 0, 5)]
-    assert aio.longest(spans) == pytest.approx(0.29)
-    assert aio.longest(spans, task=1) == 5
+    assert experiment.longest(spans) == pytest.approx(0.29)
+    assert experiment.longest(spans, task=1) == 5
     with pytest.raises(ValueError, match="no span of task 'tock'"):
-        aio.longest(spans, task="tock")
+        experiment.longest(spans, task="tock")
 
 
 def test_default_thread_bound_matches_the_standard_library():
     from concurrent.futures import ThreadPoolExecutor
 
-    assert aio.default_thread_bound(1) == 5 and aio.default_thread_bound(100) == 32
+    assert experiment.default_thread_bound(1) == 5 and experiment.default_thread_bound(100) == 32
     with ThreadPoolExecutor() as pool:
-        assert pool._max_workers == aio.default_thread_bound()
+        assert pool._max_workers == experiment.default_thread_bound()
     with pytest.raises(ValueError, match="cpus must be >= 1"):
-        aio.default_thread_bound(0)
+        experiment.default_thread_bound(0)
 
 
 # ---- exercise cases ----
@@ -101,18 +95,19 @@ def test_default_thread_bound_matches_the_standard_library():
 @settings(max_examples=100, deadline=None)
 @given(count=st.integers(1, 60), limit=st.integers(1, 20), latency=st.floats(0, 2))
 def test_fifo_makespan_of_equal_waits_is_full_rounds(count, limit, latency):
-    assert aio.fifo_makespan([latency] * count, limit) == pytest.approx(
+    assert answers.fifo_makespan([latency] * count, limit) == pytest.approx(
         -(-count // limit) * latency)
 
 
 def test_fifo_makespan_depends_on_the_queue_order():
-    assert aio.fifo_makespan(aio.MIX_LATENCIES, aio.MIX_LIMIT) == pytest.approx(0.8)
-    assert aio.fifo_makespan(aio.MIX_LATENCIES[::-1], aio.MIX_LIMIT) == pytest.approx(0.6)
+    assert answers.fifo_makespan(answers.MIX_LATENCIES, answers.MIX_LIMIT) == pytest.approx(0.8)
+    assert answers.fifo_makespan(answers.MIX_LATENCIES[::-1],
+                                 answers.MIX_LIMIT) == pytest.approx(0.6)
 
 
 def test_fifo_makespan_matches_a_semaphore():
     async def main():
-        gate = asyncio.Semaphore(aio.MIX_LIMIT)
+        gate = asyncio.Semaphore(answers.MIX_LIMIT)
 
         async def one(latency):
             async with gate:
@@ -120,7 +115,7 @@ def test_fifo_makespan_matches_a_semaphore():
 
         start = time.perf_counter()
         async with asyncio.TaskGroup() as group:
-            for latency in aio.MIX_LATENCIES:
+            for latency in answers.MIX_LATENCIES:
                 group.create_task(one(latency))
         return time.perf_counter() - start
 
@@ -129,12 +124,12 @@ def test_fifo_makespan_matches_a_semaphore():
 
 
 async def _fixed(i):
-    await asyncio.to_thread(time.sleep, aio.BLOCKING_CALL_SECONDS)
+    await asyncio.to_thread(time.sleep, answers.BLOCKING_CALL_SECONDS)
     return i * i
 
 
 async def _blocking(i):
-    time.sleep(aio.BLOCKING_CALL_SECONDS)
+    time.sleep(answers.BLOCKING_CALL_SECONDS)
     return i * i
 
 
@@ -149,31 +144,32 @@ async def _wrong(i):
     (_wrong, False, "expected results"),
 ])
 def test_blocking_trial(answer, passes, feedback, capsys):
-    assert exercises.passes(exercises.check_behaviour, aio.blocking_trial(answer),
+    assert exercises.passes(exercises.check_behaviour, answers.blocking_trial(answer),
                             trials=2, timeout=10) is passes
     if not passes:
         assert feedback in capsys.readouterr().out
 
 
 def test_choices_have_a_reason_each():
-    assert set(aio.CHOICES) == set(aio.WHY)
-    assert exercises.passes(exercises.choose_labels, aio.CHOICES, aio.CHOICES, why=aio.WHY)
+    assert set(answers.CHOICES) == set(answers.WHY)
+    assert exercises.passes(exercises.choose_labels, answers.CHOICES, answers.CHOICES,
+                            why=answers.WHY)
 
 
 # ---- plots ----
 
 def test_plot_concurrency_draws_the_limit():
-    ax = aio_plots.plot_concurrency([Span("a", 1, 0, 1), Span("b", 2, 0.5, 2)], limit=2,
+    ax = figures.plot_concurrency([Span("a", 1, 0, 1), Span("b", 2, 0.5, 2)], limit=2,
                                     title="t")
     assert ax.get_title() == "t" and ax.get_xlabel() == "time since the first request (s)"
     assert len(ax.get_lines()) == 2  # the step line and the limit
 
 
 def test_timeline_with_results_adds_a_row():
-    ax = aio_plots.timeline_with_results([Span("a", 1, 0, 1), Span("b", 2, 0, 2)], [1.0, 2.0])
+    ax = figures.timeline_with_results([Span("a", 1, 0, 1), Span("b", 2, 0, 2)], [1.0, 2.0])
     assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "results received"]
     with pytest.raises(ValueError, match="at least one time"):
-        aio_plots.timeline_with_results([Span("a", 1, 0, 1)], [])
+        figures.timeline_with_results([Span("a", 1, 0, 1)], [])
 
 
 # ---- the server and its clients ----
@@ -184,9 +180,9 @@ async def _fetch_all(address, requests, limit, recorder=None):
     async def one(i):
         async with gate:
             if recorder is None:
-                return await aio_server.fetch(address, i)
+                return await server.fetch(address, i)
             with recorder.span(i):
-                return await aio_server.fetch(address, i)
+                return await server.fetch(address, i)
 
     async with asyncio.timeout(30), asyncio.TaskGroup() as group:
         tasks = [group.create_task(one(i)) for i in range(requests)]
@@ -194,89 +190,89 @@ async def _fetch_all(address, requests, limit, recorder=None):
 
 
 def test_server_starts_serves_and_shuts_down():
-    with aio_server.LatencyServer(latency=0.01) as server:
-        assert server.running
-        host, port = server.address
+    with server.LatencyServer(latency=0.01) as service:
+        assert service.running
+        host, port = service.address
         assert host == "127.0.0.1" and port > 0
-        assert aio_server.fetch_blocking(server.address, 5) == 5
-        assert asyncio.run(_fetch_all(server.address, 20, 20)) == list(range(20))
-        assert server.served == 21 and 1 <= server.peak <= 20
-        server.reset()
-        assert server.served == 0 and server.peak == 0
-    assert not server.running
+        assert server.fetch_blocking(service.address, 5) == 5
+        assert asyncio.run(_fetch_all(service.address, 20, 20)) == list(range(20))
+        assert service.served == 21 and 1 <= service.peak <= 20
+        service.reset()
+        assert service.served == 0 and service.peak == 0
+    assert not service.running
     with pytest.raises(OSError):
-        aio_server.fetch_blocking(server.address, 1, timeout=2)
+        server.fetch_blocking(service.address, 1, timeout=2)
 
 
 def test_server_respects_a_client_bound():
     recorder = Recorder()
-    with aio_server.LatencyServer(latency=0.02) as server:
-        answers = asyncio.run(_fetch_all(server.address, 30, 4, recorder))
-        server_peak = server.peak
-    assert answers == list(range(30)) and len(recorder.spans) == 30
+    with server.LatencyServer(latency=0.02) as service:
+        replies = asyncio.run(_fetch_all(service.address, 30, 4, recorder))
+        server_peak = service.peak
+    assert replies == list(range(30)) and len(recorder.spans) == 30
     assert peak_concurrency(recorder.spans) == 4 and server_peak <= 4
 
 
 def test_server_shuts_down_when_the_block_raises():
-    with pytest.raises(KeyError), aio_server.LatencyServer(latency=0) as server:
+    with pytest.raises(KeyError), server.LatencyServer(latency=0) as service:
         raise KeyError("boom")
-    assert not server.running
+    assert not service.running
 
 
 def test_server_shuts_down_with_requests_still_waiting():
     """Leaving the block while requests wait on a long latency must not hang."""
-    with aio_server.LatencyServer(latency=30) as server:
+    with server.LatencyServer(latency=30) as service:
         results = []
-        thread = threading.Thread(target=lambda: results.append(_try_fetch(server.address)))
+        thread = threading.Thread(target=lambda: results.append(_try_fetch(service.address)))
         thread.start()
         deadline = time.monotonic() + 5
-        while server.in_flight == 0 and time.monotonic() < deadline:
+        while service.in_flight == 0 and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert server.in_flight == 1
+        assert service.in_flight == 1
         started = time.monotonic()
-    assert time.monotonic() - started < 10 and not server.running
+    assert time.monotonic() - started < 10 and not service.running
     thread.join(timeout=10)
     assert not thread.is_alive() and results and results[0] is not None
 
 
 def _try_fetch(address):
     try:
-        return aio_server.fetch_blocking(address, 1, timeout=20)
+        return server.fetch_blocking(address, 1, timeout=20)
     except (OSError, ValueError) as error:  # connection closed without an answer
         return error
 
 
 def test_latency_is_adjustable_and_respected():
-    with aio_server.LatencyServer(latency=0) as server:
-        server.latency = 0.1
+    with server.LatencyServer(latency=0) as service:
+        service.latency = 0.1
         start = time.perf_counter()
-        assert aio_server.fetch_blocking(server.address, 3) == 3
+        assert server.fetch_blocking(service.address, 3) == 3
         assert time.perf_counter() - start >= 0.099
         with pytest.raises(ValueError, match="latency must be >= 0"):
-            server.latency = -1
+            service.latency = -1
 
 
 def test_server_cannot_start_twice_and_validates():
-    server = aio_server.LatencyServer(latency=0)
-    with server, pytest.raises(RuntimeError, match="only once"), server:
+    service = server.LatencyServer(latency=0)
+    with service, pytest.raises(RuntimeError, match="only once"), service:
         pass
-    assert not server.running
+    assert not service.running
     with pytest.raises(TypeError, match="latency must be a number"):
-        aio_server.LatencyServer(latency="fast")
+        server.LatencyServer(latency="fast")
     with pytest.raises(ValueError, match="backlog must be >= 1"):
-        aio_server.LatencyServer(backlog=0)
+        server.LatencyServer(backlog=0)
 
 
 def test_fetch_times_out():
-    with aio_server.LatencyServer(latency=5) as server, pytest.raises(TimeoutError):
-        asyncio.run(aio_server.fetch(server.address, 3, timeout=0.2))
+    with server.LatencyServer(latency=5) as service, pytest.raises(TimeoutError):
+        asyncio.run(server.fetch(service.address, 3, timeout=0.2))
 
 
 @pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda: aio_server.fetch_blocking("localhost:80", 1), TypeError, "address must be"),
-    (lambda: aio_server.fetch_blocking(("127.0.0.1", 9), -1), ValueError,
+    (lambda: server.fetch_blocking("localhost:80", 1), TypeError, "address must be"),
+    (lambda: server.fetch_blocking(("127.0.0.1", 9), -1), ValueError,
      "request must be >= 0"),
-    (lambda: asyncio.run(aio_server.fetch(("127.0.0.1", 9), 1, timeout=0)), ValueError,
+    (lambda: asyncio.run(server.fetch(("127.0.0.1", 9), 1, timeout=0)), ValueError,
      "timeout must be > 0"),
 ])
 def test_clients_reject_bad_input(call, error, message):
@@ -285,10 +281,10 @@ def test_clients_reject_bad_input(call, error, message):
 
 
 def test_raise_open_file_limit_returns_the_limit():
-    limit = aio_server.raise_open_file_limit(512)
+    limit = server.raise_open_file_limit(512)
     assert limit is None or limit >= 256
     with pytest.raises(ValueError, match="wanted must be >= 1"):
-        aio_server.raise_open_file_limit(0)
+        server.raise_open_file_limit(0)
 
 
 # ---- the chapter's scripts, under this Python and under 3.13 where it is installed ----

@@ -16,7 +16,6 @@ import psutil
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from helpers.tracing import Span, current_worker
-from helpers.validate import whole_number
 
 
 class BlasResult(NamedTuple):
@@ -47,13 +46,6 @@ def blas_task(task: tuple[int, int]) -> BlasResult:
     checksum = float((a @ b).sum())
     span = Span(current_worker(), seed, start, time.perf_counter())
     return BlasResult(checksum, blas_threads(), span)
-
-
-def matmul_tasks(count: int, n: int) -> list[tuple[int, int]]:
-    """``count`` tasks of one ``n × n`` product each, seeded 0, 1, 2, …"""
-    whole_number("count", count, minimum=1)
-    whole_number("n", n, minimum=1)
-    return [(seed, n) for seed in range(count)]
 
 
 def own_memory() -> dict[str, int]:

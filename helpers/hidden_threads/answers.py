@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from helpers.exercises import Trial
-from helpers.hidden_threads import BlasResult, matmul_tasks
+from helpers.hidden_threads.experiment import matmul_tasks
+from helpers.hidden_threads.workers import BlasResult
 
 #: Exercise 1: the batch the repaired pool must run, and its workers.
 BATCH = matmul_tasks(8, 120)

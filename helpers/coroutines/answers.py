@@ -1,78 +1,17 @@
-"""What notebook 12 cannot write in a cell: a process-pool worker, the heartbeat that measures
-a frozen loop, and the cases of its exercises.
-
-The coroutines the chapter teaches live in the notebook. :func:`cpu_work` runs in a process
-pool, so it must be importable under every start method; this module imports no matplotlib.
-
->>> cpu_work(4) == 0 + 1 + 4 + 9 == sum_of_squares(4)
-True
->>> default_thread_bound(2)
-6
+"""Notebook 12's exercises: the mix of latencies to predict and its first-come-first-served
+model, the trial of a coroutine that must not block the loop, and the tool for each situation.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from helpers.tracing import Recorder, Span, task_name
+from helpers.coroutines.experiment import heartbeat, longest
+from helpers.tracing import Recorder
 from helpers.validate import number, whole_number
-
-# ---- a process-pool worker ----
-
-
-def cpu_work(n: int) -> int:
-    """Sum ``i * i`` for ``i < n`` in pure Python: CPU work that holds the GIL."""
-    return sum(i * i for i in range(n))
-
-
-def sum_of_squares(n: int) -> int:
-    """The closed form of :func:`cpu_work`, ``(n - 1) n (2n - 1) / 6``, to check its results."""
-    n = whole_number("n", n, minimum=0)
-    return (n - 1) * n * (2 * n - 1) // 6
-
-
-# ---- measuring a frozen loop ----
-
-
-async def heartbeat(recorder: Recorder, interval: float = 0.01) -> None:
-    """Tick every ``interval`` seconds until cancelled, recording each tick as a span.
-
-    A tick much longer than ``interval`` means the loop was frozen. Cancel the task (and await
-    it) to stop it.
-    """
-    if not isinstance(recorder, Recorder):
-        raise TypeError(f"recorder must be a helpers.tracing.Recorder, got "
-                        f"{type(recorder).__name__}")
-    interval = number("interval", interval, positive=True)
-    worker = task_name()
-    while True:
-        with recorder.span("tick", worker=worker):
-            await asyncio.sleep(interval)
-
-
-def longest(spans: Sequence[Span], task: Any = "tick") -> float:
-    """The longest duration among the spans of ``task`` (a heartbeat's longest tick)."""
-    durations = [s.duration for s in spans if isinstance(s, Span) and s.task == task]
-    if not durations:
-        raise ValueError(f"no span of task {task!r}")
-    return max(durations)
-
-
-def default_thread_bound(cpus: int | None = None) -> int:
-    """Size of ``ThreadPoolExecutor()``, hence of the loop's default executor (``to_thread``).
-
-    ``min(32, cpus + 4)``, where ``cpus`` is ``os.cpu_count()`` up to Python 3.12 and
-    ``os.process_cpu_count()`` (CPU affinity) from 3.13.
-    """
-    if cpus is None:
-        counter = getattr(os, "process_cpu_count", os.cpu_count)
-        cpus = counter() or 1
-    return min(32, whole_number("cpus", cpus, minimum=1) + 4)
-
 
 # ---- exercise 1: predict a mix of latencies under a bound ----
 
