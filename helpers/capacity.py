@@ -75,20 +75,42 @@ class Capacity:
                 f"({low:.2f}–{high:.2f} over {rounds})")
 
 
+def repeat_until(work: Callable[[], Any], start: float, stop: float) -> tuple[int, float]:
+    """Wait until ``start``, call ``work()`` until ``stop``: (calls, seconds to the last return).
+
+    The copies' rate is calls / seconds: a call that ends after ``stop`` still counts in full.
+    """
+    time.sleep(max(0.0, start - time.time()))
+    calls = 0
+    while time.time() < stop:
+        work()
+        calls += 1
+    return calls, max(time.time() - start, 1e-9)
+
+
 class Sampler:
     """A pool of ``k`` workers kept open; each :meth:`sample` is one round's figure.
 
     Use it in a ``with`` block: leaving it terminates the pool (on Ctrl-C too).
     :func:`helpers.advise.advise` keeps one open to measure the capacity in its own rounds.
+    With ``work`` (a picklable function of no arguments: one unit of some code), the copies run
+    that code instead of the spin loop: k copies of it at once is the most this machine gives
+    that code now, the limit a parallel version of it is read against. ``rates`` keeps every
+    sample's (one copy, k copies) rates, in units of work per second.
     """
 
-    def __init__(self, k: int, *, seconds: float = 0.25, kind: str = "processes") -> None:
+    def __init__(self, k: int, *, seconds: float = 0.25, kind: str = "processes",
+                 work: Callable[[], Any] | None = None) -> None:
         self.k = validate.whole_number("k", k, minimum=1)
         self.seconds = validate.number("seconds", seconds, minimum=0.2)
         self.kind = validate.one_of("kind", kind, KINDS)
+        if work is not None and not callable(work):
+            raise TypeError(f"work must be a function of no arguments, got {work!r}")
+        self.work = work
         self._kernel = spin if kind == "processes" else hash_spin
         self._pool = None
         self._turn = 0
+        self.rates: list[tuple[float, float]] = []
 
     def __enter__(self) -> Sampler:
         if self.kind == "processes":
@@ -109,16 +131,22 @@ class Sampler:
         else:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _run(self, copies: int, seconds: float) -> int:
-        """The work ``copies`` copies did together in one window of ``seconds``."""
+    def _run(self, copies: int, seconds: float) -> float:
+        """The rate of ``copies`` copies together, in one window of ``seconds``."""
         start = time.time() + LEAD
         stop = start + seconds
         timeout = LEAD + seconds + 30
+        func, args = ((self._kernel, (start, stop)) if self.work is None
+                      else (repeat_until, (self.work, start, stop)))
         if self.kind == "processes":
-            pending = [self._pool.apply_async(self._kernel, (start, stop)) for _ in range(copies)]
-            return sum(p.get(timeout=timeout) for p in pending)
-        pending = [self._pool.submit(self._kernel, start, stop) for _ in range(copies)]
-        return sum(p.result(timeout=timeout) for p in pending)
+            pending = [self._pool.apply_async(func, args) for _ in range(copies)]
+            done = [p.get(timeout=timeout) for p in pending]
+        else:
+            pending = [self._pool.submit(func, *args) for _ in range(copies)]
+            done = [p.result(timeout=timeout) for p in pending]
+        if self.work is None:  # loop iterations in the window
+            return sum(done) / seconds
+        return sum(calls / elapsed for calls, elapsed in done)
 
     def sample(self) -> float:
         """One round: one copy and k copies, in alternating order from round to round."""
@@ -126,8 +154,9 @@ class Sampler:
             raise RuntimeError("use the Sampler in a with block")
         self._turn += 1
         order = (1, self.k) if self._turn % 2 else (self.k, 1)
-        work = {copies: self._run(copies, self.seconds) for copies in order}
-        return work[self.k] / work[1] if work[1] > 0 else float(self.k)
+        rate = {copies: self._run(copies, self.seconds) for copies in order}
+        self.rates.append((rate[1], rate[self.k]))
+        return rate[self.k] / rate[1] if rate[1] > 0 else float(self.k)
 
 
 def alongside(sampler: Sampler, funcs: Mapping[str, Callable[[], Any]], *, repeat: int = 5,

@@ -3,15 +3,19 @@
 Not a pass/fail test: it prints a table of each measured ratio with its spread and its ideal,
 and writes ``build/benchmark.md`` and ``build/benchmark.json``. How it measures
 (:mod:`helpers.course.bench`): every speedup only after its results were checked equal; the two
-sides of each comparison run the same code in comparable places (a process pool's baseline is a
-one-worker pool of the same context, not the parent), in rounds whose order rotates (A, B, C,
-then B, C, A, …); each figure is the median of the per-round ratios, its spread their
+sides of each comparison run the same code in comparable places, in rounds whose order rotates
+(A, B, C, then B, C, A, …); each figure is the median of the per-round ratios, its spread their
 interquartile range; a ratio above its ideal by more than its spread is printed as a failed
-measurement. The parallel rows are read against the machine's capacity (``machine_capacity``:
-how many CPUs' worth of work k copies of a serial kernel get at once, :mod:`helpers.capacity`),
-sampled once in every round of the rows read against it, and every run read against it spans
-several 100 ms quota periods. Run it twice: the second run says whether each row agrees with
-the first within 15 %. Judge it on a quiet machine.
+measurement.
+
+The parallel rows are read against a limit measured in the same rounds: k copies of the row's
+own one-core code run at once, each in its own process (:class:`helpers.capacity.Sampler` with
+``work``). That is the capacity × the one-core rate, measured together: it needs no guess about
+which CPU a one-copy baseline landed on (this VM's two vCPUs differ, and each varies), and it
+finds what a memory-bound kernel really gets from a shared memory bus, which the pure-Python
+probe (``machine_capacity``, sampled in the same rounds) cannot see. Every run read against a
+limit spans several 100 ms quota periods. Run it twice: the second run says whether each row
+agrees with the first within 15 %. Judge it on a quiet machine.
 
     python tools/bench.py
 """
@@ -24,7 +28,11 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from functools import partial
 from multiprocessing.pool import Pool, ThreadPool
 from pathlib import Path
 
@@ -40,7 +48,6 @@ import numpy as np
 from helpers.capacity import Sampler, alongside
 from helpers.course.bench import (
     Row,
-    against_capacity,
     load_previous,
     paired_ratio,
     row_from,
@@ -51,15 +58,18 @@ from helpers.course.bench import compare as compare_rows
 from helpers.machine import effective_cpus, mp_context, start_method
 from helpers.numba_kernels import experiment, workers
 from helpers.tasks import burn_cpu, wait_io
-from helpers.timing import Timer, interleaved
+from helpers.timing import Measurement, Timer, interleaved
 
 BUILD = Path(__file__).resolve().parent.parent / "build"
 
-#: Each run read against capacity lasts this long at least (three 100 ms quota periods and
-#: more), and so does each of the capacity sample's two windows.
+#: Each run read against a limit lasts this long at least (four 100 ms quota periods), and
+#: so does each window of the limit's copies.
 SPAN = 0.4
-#: Rounds of the rows read against capacity: each round takes one capacity sample.
-ROUNDS = 7
+#: Each window of the machine's probe: 2.5 quota periods, enough to span the quota.
+PROBE_SPAN = 0.25
+#: Rounds of the rows read against a limit. One round's ratio moves by ±20 % here (a shared
+#: vCPU's speed changes from second to second); the median of 15 moves by about a third of that.
+ROUNDS = 15
 #: Process-pool tasks: 16 per CPU of 12 500 terms (about 0.05 s each here). A warm pool's
 #: dispatch (a fraction of a millisecond) is amortised, and many small tasks let a worker on a
 #: slower CPU take fewer of them, as the capacity's copies each do what their CPU gives.
@@ -67,28 +77,63 @@ POOL_TASKS_PER_CPU, POOL_TERMS = 16, 12_500
 #: The capstone's task at the bench's size: tasks of 1 M terms (the notebook's section 1 uses
 #: 50 000), as many as each variant needs to run for SPAN seconds.
 CAPSTONE_TERMS = 1_000_000
+#: prange's limit: copies of the serial sum, one unit of this many terms at a time.
+UNIT_TERMS = 1_000_000
 
 
-def process_pool_efficiency(cpus: int, sampler: Sampler) -> tuple[Row, tuple[float, ...]]:
+@dataclass(frozen=True)
+class Rounds:
+    """Runs timed in rotating rounds, each with one sample of the row's limit and of the probe.
+
+    ``limit`` is the rate of k copies of the row's one-core code at once (units per second),
+    ``one`` that of one copy alone, ``probe`` the machine's capacity (the pure-Python loop).
+    """
+
+    runs: dict[str, Measurement]
+    limit: tuple[float, ...]
+    one: tuple[float, ...]
+    probe: tuple[float, ...]
+
+    @property
+    def code_capacity(self) -> float:
+        """k copies of the row's code ÷ one copy: the capacity as that code finds it."""
+        return statistics.median(k / one for one, k in zip(self.one, self.limit, strict=True))
+
+    def summary(self, unit: str, k: int) -> str:
+        return (f"{statistics.median(self.one):.3g} {unit} for one copy alone, "
+                f"{statistics.median(self.limit):.3g} for {k} copies at once "
+                f"(capacity {self.code_capacity:.2f} for this code; the pure-Python probe read "
+                f"{statistics.median(self.probe):.2f} in the same rounds)")
+
+
+def in_rounds(limit: Sampler, probe: Sampler, funcs: dict, warmup: int = 1) -> Rounds:
+    """:func:`helpers.capacity.alongside` on the row's limit, with a probe sample in each round."""
+    probes: list[float] = []
+    runs, _ = alongside(limit, {**funcs, "probe": lambda: probes.append(probe.sample())},
+                        repeat=ROUNDS, warmup=warmup)
+    del runs["probe"]
+    one, k = zip(*limit.rates[-ROUNDS:], strict=True)
+    return Rounds(runs, k, one, tuple(probes[-ROUNDS:]))
+
+
+def process_pool_efficiency(cpus: int, probe: Sampler) -> tuple[Row, tuple[float, ...]]:
     tasks = [(i, POOL_TERMS) for i in range(POOL_TASKS_PER_CPU * cpus)]
     ctx = mp_context()
-    with ctx.Pool(1) as one, ctx.Pool(cpus) as many:  # both warm: the claim is about the work
-        def on(pool):
-            return lambda: pool.map_async(burn_cpu, tasks, chunksize=1).get(timeout=300)
-        runs, capacity = alongside(sampler, {"1 worker": on(one), f"{cpus} workers": on(many)},
-                                   repeat=ROUNDS)
-    assert runs["1 worker"].result == runs[f"{cpus} workers"].result, "pools disagree"
-    efficiency = against_capacity(time_ratio(runs["1 worker"], runs[f"{cpus} workers"]),
-                                  capacity, workers=cpus, tasks=len(tasks))
-    return row_from(efficiency, id="process_pool_efficiency", ideal=1.0,
+    with ctx.Pool(cpus) as pool, \
+            Sampler(cpus, seconds=SPAN, work=partial(burn_cpu, (0, POOL_TERMS))) as limit:
+        r = in_rounds(limit, probe, {"pool": lambda: pool.map_async(
+            burn_cpu, tasks, chunksize=1).get(timeout=300)})
+    assert r.runs["pool"].result == [burn_cpu(task) for task in tasks], "the pool disagrees"
+    rates = [len(tasks) / t for t in r.runs["pool"].times]
+    return row_from(paired_ratio(rates, r.limit), id="process_pool_efficiency", ideal=1.0,
                     claim=f"process pool of {cpus} on CPU work ({len(tasks)} tasks of "
-                          f"{POOL_TERMS:,} terms) ÷ the same pool of 1, ÷ min({cpus}, the "
-                          "capacity measured in the same round) (efficiency)",
+                          f"{POOL_TERMS:,} terms): tasks per second ÷ those of {cpus} copies of "
+                          "one task's code run at once, in separate processes, in the same "
+                          "round (capacity × one-core rate, measured together: efficiency)",
                     article="1.54× (39.7 s → 25.8 s, CPU count not given)",
-                    detail=f"medians {runs['1 worker'].median:.2f} s (1 worker) and "
-                           f"{runs[f'{cpus} workers'].median:.2f} s ({cpus} workers), "
-                           f"capacity {statistics.median(capacity):.2f} CPUs, "
-                           f"start method {start_method()}"), capacity
+                    detail=f"tasks/s: the pool {statistics.median(rates):.3g}, "
+                           + r.summary("tasks/s", cpus)
+                           + f", start method {start_method()}"), r.probe
 
 
 def thread_pool_overlap() -> Row:
@@ -201,31 +246,60 @@ def numba_vs_numpy(size: int = 1_000_000) -> list[Row]:
     return rows
 
 
-def prange_efficiency(cpus: int, sampler: Sampler) -> tuple[Row, tuple[float, ...]]:
+def prange_efficiency(threads: int, probe: Sampler,
+                      limit: Sampler) -> tuple[Row, tuple[float, ...]]:
+    """prange's rate ÷ that of ``threads`` copies of the serial @njit code at once (``limit``)."""
     strict_parallel = numba.njit(parallel=True)(workers.capstone_sum_python)
-    threads = min(cpus, numba.get_num_threads())
     strict_parallel(10)  # compile outside the timing
-    # prange's side runs for SPAN seconds on `threads` cores: the serial side for longer
-    terms = calls_for(lambda: workers.capstone_sum(1_000_000), SPAN * threads) * 1_000_000
-    runs, capacity = alongside(sampler, {"serial": lambda: workers.capstone_sum(terms),
-                                         "prange": lambda: strict_parallel(terms)},
-                               repeat=ROUNDS)
-    np.testing.assert_allclose(runs["prange"].result, runs["serial"].result, rtol=1e-9)
-    efficiency = against_capacity(time_ratio(runs["serial"], runs["prange"]), capacity,
-                                  workers=threads, tasks=threads)
-    return row_from(efficiency, id="prange_efficiency", ideal=1.0,
-                    claim=f"numba parallel=True (prange) over @njit, {threads} threads, the "
-                          f"capstone's sum of {terms:,} terms ÷ min({threads}, the capacity "
-                          "measured in the same round) (efficiency)",
+    terms = calls_for(lambda: strict_parallel(UNIT_TERMS), SPAN) * UNIT_TERMS  # SPAN s of it
+    r = in_rounds(limit, probe, {"prange": lambda: strict_parallel(terms)})
+    np.testing.assert_allclose(r.runs["prange"].result, workers.capstone_sum(terms), rtol=1e-9)
+    rates = [terms / t for t in r.runs["prange"].times]
+    return row_from(paired_ratio(rates, [units * UNIT_TERMS for units in r.limit]),
+                    id="prange_efficiency", ideal=1.0,
+                    claim=f"numba parallel=True (prange), {threads} threads, the capstone's sum "
+                          f"of {terms:,} terms: terms per second ÷ those of {threads} copies of "
+                          "the same sum under @njit run at once, in separate processes, in the "
+                          "same round (capacity × one-core rate, measured together: efficiency)",
                     article="100 000×",
-                    detail=f"{terms / runs['serial'].median / 1e6:.0f} M terms/s serial, "
-                           f"{terms / runs['prange'].median / 1e6:.0f} M with prange, "
-                           f"capacity {statistics.median(capacity):.2f} CPUs"), capacity
+                    detail=f"M terms/s: prange {statistics.median(rates) / 1e6:.0f}, "
+                           + r.summary(f"× {UNIT_TERMS / 1e6:g} M terms/s", threads)), r.probe
 
 
-def capstone_share_of_limit(cpus: int, sampler: Sampler,
+def one_core_variants(cpus: int) -> dict[str, Callable[[int], list[float]]]:
+    """The capstone's one-core codes: each runs ``count`` tasks of CAPSTONE_TERMS terms."""
+    n, block = CAPSTONE_TERMS, experiment.THREAD_BLOCK
+    return {
+        "NumPy pieces in turn": lambda count: [experiment.capstone_numpy_split(n, map, cpus, block)
+                                               for _ in range(count)],
+        "numba serial": lambda count: [workers.capstone_sum(n) for _ in range(count)],
+        "numba fastmath": lambda count: [workers.capstone_sum_fastmath(n) for _ in range(count)],
+    }
+
+
+#: One task of each one-core code, as a picklable unit for the copies of the limit.
+ONE_CORE_UNITS = {
+    "NumPy pieces in turn": partial(workers.capstone_numpy, 0, CAPSTONE_TERMS,
+                                    experiment.THREAD_BLOCK),
+    "numba serial": partial(workers.capstone_sum, CAPSTONE_TERMS),
+    "numba fastmath": partial(workers.capstone_sum_fastmath, CAPSTONE_TERMS),
+}
+
+
+def best_one_core(cpus: int) -> str:
+    """The fastest one-core code of the capstone, timed in three rotating rounds (serial code
+    only: it runs before the pools start, and numba's parallel code must start after them)."""
+    variants = one_core_variants(cpus)
+    for kernel in (workers.capstone_sum, workers.capstone_sum_fastmath):
+        kernel(10)  # compile outside the timing
+    runs = interleaved({name: lambda f=f: f(3) for name, f in variants.items()}, repeat=3,
+                       rotate=True)
+    return min(runs, key=lambda name: runs[name].median)
+
+
+def capstone_share_of_limit(cpus: int, probe: Sampler, limit: Sampler, best: str,
                             processes: Pool) -> tuple[Row, tuple[float, ...]]:
-    """Best parallel rate ÷ (capacity × best one-core rate), every variant in the same rounds.
+    """Best parallel rate ÷ the rate of ``cpus`` copies of the best one-core code at once.
 
     Every NumPy variant sums the same pieces in blocks of the same size (like for like); each
     variant runs as many tasks as it needs to last SPAN seconds, and rates are compared.
@@ -233,71 +307,64 @@ def capstone_share_of_limit(cpus: int, sampler: Sampler,
     n, block = CAPSTONE_TERMS, experiment.THREAD_BLOCK
     threads = ThreadPoolExecutor(cpus)
 
-    def numpy_pieces(mapper):
-        return lambda count: [experiment.capstone_numpy_split(n, mapper, cpus, block)
-                              for _ in range(count)]
-
     def pooled(count):  # whole tasks: many of them, so a worker on a slower CPU takes fewer
         return processes.starmap_async(workers.capstone_numpy, [(0, n, block)] * count,
                                        chunksize=1).get(timeout=300)
 
-    one_core = {
-        "NumPy pieces in turn": numpy_pieces(map),
-        "numba serial": lambda count: [workers.capstone_sum(n) for _ in range(count)],
-        "numba fastmath": lambda count: [workers.capstone_sum_fastmath(n) for _ in range(count)],
-    }
+    one_core = one_core_variants(cpus)
     every_core = {
-        "NumPy pieces on threads": numpy_pieces(threads.map),
+        "NumPy pieces on threads": lambda count: [
+            experiment.capstone_numpy_split(n, threads.map, cpus, block) for _ in range(count)],
         "numba parallel fastmath": lambda count: [workers.capstone_sum_parallel(n)
                                                   for _ in range(count)],
         "NumPy pieces on processes": pooled,
     }
     with threads:
         pooled(cpus)  # every worker has imported the kernels
-        for kernel in (workers.capstone_sum, workers.capstone_sum_fastmath,
-                       workers.capstone_sum_parallel):
-            kernel(10)  # compile outside the timing
+        workers.capstone_sum_parallel(10)  # compile outside the timing
         count = {name: calls_for(lambda f=f: f(1), SPAN)  # how many tasks last SPAN s
                  for name, f in {**one_core, **every_core}.items()}
-        runs, capacity = alongside(sampler, {name: lambda f=f, c=count[name]: f(c) for name, f
-                                             in {**one_core, **every_core}.items()},
-                                   repeat=ROUNDS, warmup=0)
+        r = in_rounds(limit, probe, {name: lambda f=f, c=count[name]: f(c) for name, f
+                                     in {**one_core, **every_core}.items()}, warmup=0)
         article_terms = 20_000  # the article's code: the rate per term does not depend on n
         article = interleaved({"article": lambda: burn_cpu((0, article_terms))}, repeat=3)
     expected = workers.capstone_sum(n)
-    for name, m in runs.items():
+    for name, m in r.runs.items():
         np.testing.assert_allclose(m.result, [expected] * count[name], rtol=1e-9, err_msg=name)
+    np.testing.assert_allclose(limit.work(), expected, rtol=1e-9, err_msg="the limit's code")
     np.testing.assert_allclose(article["article"].result, workers.capstone_sum(article_terms),
                                rtol=1e-9)
-    rates = {name: [count[name] * n / t for t in m.times] for name, m in runs.items()}
-    best_of = {side: [max(rates[v][r] for v in variants) for r in range(ROUNDS)]
-               for side, variants in (("one", one_core), ("every", every_core))}
-    share = paired_ratio(best_of["every"], [c * one for c, one in zip(capacity, best_of["one"],
-                                                                        strict=True)])
-    rate = {name: statistics.median(r) / 1e6 for name, r in rates.items()}
-    best_one, best_all = max(one_core, key=rate.get), max(every_core, key=rate.get)
+    rates = {name: [count[name] * n / t for t in m.times] for name, m in r.runs.items()}
+    best_every = [max(rates[v][i] for v in every_core) for i in range(ROUNDS)]
+    limits = [units * n for units in r.limit]
+    rate = {name: statistics.median(x) / 1e6 for name, x in rates.items()}
+    share = {name: statistics.median(paired_ratio(rates[name], limits).ratios)
+             for name in every_core}
+    best_all = max(every_core, key=rate.get)
     article_rate = article_terms / article["article"].median / 1e6
-    cap = statistics.median(capacity)
-    return row_from(share, id="capstone_share_of_limit", ideal=1.0,
-                    claim=f"capstone: best parallel rate ({best_all}) ÷ capacity measured in "
-                          f"the same round × best one-core rate ({best_one}); "
-                          f"{rate[best_all] / article_rate:.0f}× the article's task",
+    return row_from(paired_ratio(best_every, limits), id="capstone_share_of_limit", ideal=1.0,
+                    claim=f"capstone: best parallel rate ({best_all}) ÷ that of {cpus} copies "
+                          f"of the best one-core code ({best}) run at once, in separate "
+                          "processes, in the same round (capacity × best one-core rate, "
+                          f"measured together); {rate[best_all] / article_rate:.0f}× the "
+                          "article's task",
                     article="1.54× (its process pool)",
-                    detail="M terms/s (share of capacity × best one-core): " + ", ".join(
-                        f"{name} {r:.0f}" + (f" ({r / (cap * rate[best_one]):.2f})"
-                                             if name in every_core else "")
-                        for name, r in rate.items())
-                    + f"; capacity {cap:.2f} CPUs; the article's code {article_rate:.2f}"), \
-        capacity
+                    detail="M terms/s (share of the limit): " + ", ".join(
+                        f"{name} {x:.0f}" + (f" ({share[name]:.2f})" if name in share else "")
+                        for name, x in rate.items())
+                    + "; the limit: " + r.summary(f"× {n / 1e6:g} M terms/s", cpus)
+                    + f"; the article's code {article_rate:.2f}"), r.probe
 
 
-def machine_capacity(cpus: int, sampler: Sampler, capacity: list[float]) -> Row:
-    """Every capacity sample the rows above took, one per round: the machine as they met it."""
+def machine_capacity(cpus: int, probe: Sampler, capacity: list[float]) -> Row:
+    """The probe's samples, one in every round of the rows read against a limit."""
     return row_from(paired_ratio(capacity, [1.0] * len(capacity)), id="machine_capacity",
                     ideal=float(cpus), unit=" CPUs",
                     claim=f"capacity: {cpus} copies of a pure-Python loop at once ÷ one copy, "
-                          f"for {sampler.seconds} s each, one sample in every round of the rows "
-                          "read against it (CPUs' worth of work)",
+                          f"for {probe.seconds} s each, one sample in every round of the rows "
+                          "read against a limit (CPUs' worth of work; each of those rows "
+                          "measures its limit with its own code, which may find less: a "
+                          "memory-bound kernel shares the memory bus)",
                     detail=f"{len(capacity)} samples, from {min(capacity):.2f} to "
                            f"{max(capacity):.2f} CPUs")
 
@@ -317,19 +384,27 @@ def main() -> None:
     started, load, steal = time.perf_counter(), os.getloadavg(), steal_share()
     previous = load_previous(BUILD / "benchmark.json")
     capacity: list[float] = []
+    threads = min(cpus, numba.config.NUMBA_NUM_THREADS)  # read without starting OpenMP
+    best = best_one_core(cpus)
     # Every process pool starts before numba's first parallel call: an OpenMP runtime and fork
-    # do not mix. The capacity's workers run pure Python; the capstone's run NumPy.
-    with Sampler(cpus, seconds=SPAN) as sampler, \
-            mp_context().Pool(cpus) as processes:  # workers take tasks without the parent
-        pool_row, sampled = process_pool_efficiency(cpus, sampler)
+    # do not mix. The probe's workers run pure Python; the limits' run each row's own code.
+    with ExitStack() as stack:
+        probe = stack.enter_context(Sampler(cpus, seconds=PROBE_SPAN))
+        pool_row, sampled = process_pool_efficiency(cpus, probe)
         capacity += sampled
         rows = [thread_pool_overlap(), asyncio_overlap(), manager_vs_shared_value(),
                 *numba_vs_numpy()]
-        capstone_row, sampled = capstone_share_of_limit(cpus, sampler, processes)
+        prange_limit = stack.enter_context(Sampler(
+            threads, seconds=SPAN, work=partial(workers.capstone_sum, UNIT_TERMS)))
+        capstone_limit = stack.enter_context(Sampler(cpus, seconds=SPAN,
+                                                     work=ONE_CORE_UNITS[best]))
+        processes = stack.enter_context(mp_context().Pool(cpus))  # workers take tasks alone
+        capstone_row, sampled = capstone_share_of_limit(cpus, probe, capstone_limit, best,
+                                                        processes)
         capacity += sampled
-        prange_row, sampled = prange_efficiency(cpus, sampler)
+        prange_row, sampled = prange_efficiency(threads, probe, prange_limit)
         capacity += sampled
-        rows = [machine_capacity(cpus, sampler, capacity), pool_row, *rows, prange_row,
+        rows = [machine_capacity(cpus, probe, capacity), pool_row, *rows, prange_row,
                 capstone_row]
     stolen = [after - before for after, before in zip(steal_share(), steal, strict=True)]
     machine = {"python": platform.python_version(), "effective_cpus": cpus,

@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from helpers.models import ideal_speedup
 from helpers.timing import Measurement
 
 #: Two consecutive runs must agree this closely on every row (a fraction of the earlier one).
@@ -60,18 +59,6 @@ def paired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> 
 def time_ratio(slow: Measurement, fast: Measurement) -> Ratio:
     """How many times faster ``fast`` ran than ``slow``, pair by pair (a speedup)."""
     return paired_ratio(slow.times, fast.times)
-
-
-def against_capacity(speedups: Ratio, capacity: Sequence[float], *, workers: int,
-                     tasks: int) -> Ratio:
-    """Each round's speedup over that round's ideal, ``min(workers, tasks, capacity)``: an
-    efficiency read against the capacity measured in the same round (ideal 1).
-
-    >>> against_capacity(Ratio((1.5, 1.8)), [1.6, 2.3], workers=2, tasks=8).ratios
-    (0.9375, 0.9)
-    """
-    ideals = [ideal_speedup(workers=workers, tasks=tasks, cpus=c) for c in capacity]
-    return paired_ratio(speedups.ratios, ideals)
 
 
 @dataclass(frozen=True)

@@ -44,15 +44,6 @@ def test_row_from_scales_to_an_efficiency():
     assert row.measured == pytest.approx(0.975) and row.ideal == 1.0
 
 
-def test_efficiency_is_read_against_each_rounds_own_capacity():
-    speedups = bench.paired_ratio([3.0, 2.0, 1.8], [2.0, 2.0, 1.0])  # 1.5, 1.0, 1.8
-    efficiency = bench.against_capacity(speedups, [1.5, 1.25, 2.4], workers=2, tasks=32)
-    # round 3's capacity is above the 2 workers: its ideal is 2, not 2.4
-    assert efficiency.ratios == pytest.approx((1.0, 0.8, 0.9)) and efficiency.median == 0.9
-    with pytest.raises(ValueError, match="same length"):
-        bench.against_capacity(speedups, [1.5], workers=2, tasks=32)
-
-
 def test_report_files_have_the_issue_shape(tmp_path):
     rows = [bench.Row(i, f"claim {i}", 1.0 + k, None if k % 2 else 10.0, 0.05)
             for k, i in enumerate(IDS)]

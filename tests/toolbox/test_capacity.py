@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from functools import partial
 
 import psutil
 import pytest
@@ -16,6 +17,7 @@ from helpers.capacity import (
     hash_spin,
     interleaved_with_capacity,
     measure_capacity,
+    repeat_until,
     spin,
 )
 
@@ -136,3 +138,27 @@ def test_alongside_samples_capacity_once_a_round_in_a_rotating_order():
     assert (runs["a"].result, runs["b"].result, len(runs["a"].times)) == (1, 2, 3)
     with pytest.raises(TypeError, match="sampler must be a Sampler"):
         alongside(None, {"a": lambda: 1})
+
+
+def test_repeat_until_counts_whole_calls_and_the_time_to_the_last_return():
+    start = time.time()
+    calls, elapsed = repeat_until(lambda: time.sleep(0.03), start, start + 0.1)
+    assert 3 <= calls <= 5 and elapsed >= calls * 0.03  # the last call may end after stop
+    assert repeat_until(lambda: None, start, start - 1)[0] == 0
+
+
+@pytest.mark.parametrize("kind", ["processes", "threads"])
+def test_work_copies_give_the_limit_of_that_code_and_keep_every_rate(kind):
+    # A unit of 20 ms of sleep, not CPU: k copies at once do k times one copy's rate on any
+    # machine, so the figure is a fact here (about 50 units per second per copy).
+    with Sampler(2, seconds=0.2, kind=kind, work=partial(time.sleep, 0.02)) as sampler:
+        figures = [sampler.sample(), sampler.sample()]
+    assert len(sampler.rates) == 2
+    for (one, two), figure in zip(sampler.rates, figures, strict=True):
+        assert 35 < one < 51 and 70 < two < 101 and figure == pytest.approx(two / one)
+        assert 1.7 < figure < 2.2
+
+
+def test_work_must_be_a_function():
+    with pytest.raises(TypeError, match="work must be a function of no arguments"):
+        Sampler(2, work=42)
