@@ -70,6 +70,8 @@ PROBE_SPAN = 0.25
 #: Rounds of the rows read against a limit. One round's ratio moves by ±20 % here (a shared
 #: vCPU's speed changes from second to second); the median of 15 moves by about a third of that.
 ROUNDS = 15
+#: A round whose host stole more than this share of the CPU time is named in its row.
+STEAL_FLAG = 0.03
 #: Process-pool tasks: 16 per CPU of 12 500 terms (about 0.05 s each here). A warm pool's
 #: dispatch (a fraction of a millisecond) is amortised, and many small tasks let a worker on a
 #: slower CPU take fewer of them, as the capacity's copies each do what their CPU gives.
@@ -87,12 +89,15 @@ class Rounds:
 
     ``limit`` is the rate of k copies of the row's one-core code at once (units per second),
     ``one`` that of one copy alone, ``probe`` the machine's capacity (the pure-Python loop).
+    The rounds are taken one after the other: a round's steal is read between its probe and
+    the previous one.
     """
 
     runs: dict[str, Measurement]
     limit: tuple[float, ...]
     one: tuple[float, ...]
     probe: tuple[float, ...]
+    steal: tuple[float, ...]  # each round's share of the CPU time the host stole
 
     @property
     def code_capacity(self) -> float:
@@ -103,17 +108,28 @@ class Rounds:
         return (f"{statistics.median(self.one):.3g} {unit} for one copy alone, "
                 f"{statistics.median(self.limit):.3g} for {k} copies at once "
                 f"(capacity {self.code_capacity:.2f} for this code; the pure-Python probe read "
-                f"{statistics.median(self.probe):.2f} in the same rounds)")
+                f"{statistics.median(self.probe):.2f} in the same rounds; the host stole up to "
+                f"{max(self.steal):.1%} of a round's CPU time"
+                + (f", above {STEAL_FLAG:.0%} in {sum(s > STEAL_FLAG for s in self.steal)} "
+                   "rounds: read this row with care)" if max(self.steal) > STEAL_FLAG else ")"))
 
 
 def in_rounds(limit: Sampler, probe: Sampler, funcs: dict, warmup: int = 1) -> Rounds:
-    """:func:`helpers.capacity.alongside` on the row's limit, with a probe sample in each round."""
+    """:func:`helpers.capacity.alongside` on the row's limit, with a probe sample in each round;
+    the host's steal is read at each probe too, so each round's share of stolen time is known."""
     probes: list[float] = []
-    runs, _ = alongside(limit, {**funcs, "probe": lambda: probes.append(probe.sample())},
-                        repeat=ROUNDS, warmup=warmup)
+    ticks = [steal_share()]
+
+    def sample_probe() -> None:
+        probes.append(probe.sample())
+        ticks.append(steal_share())
+
+    runs, _ = alongside(limit, {**funcs, "probe": sample_probe}, repeat=ROUNDS, warmup=warmup)
     del runs["probe"]
     one, k = zip(*limit.rates[-ROUNDS:], strict=True)
-    return Rounds(runs, k, one, tuple(probes[-ROUNDS:]))
+    stolen = [(s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
+              for (s0, t0), (s1, t1) in zip(ticks[-ROUNDS - 1:-1], ticks[-ROUNDS:], strict=True)]
+    return Rounds(runs, k, one, tuple(probes[-ROUNDS:]), tuple(stolen))
 
 
 def process_pool_efficiency(cpus: int, probe: Sampler) -> tuple[Row, tuple[float, ...]]:
