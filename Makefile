@@ -88,7 +88,7 @@ test-one-cpu: $(VENV)/.installed-test
 	MP_START_METHOD=forkserver taskset -c 0 $(BIN)/python -m pytest -q notebooks
 
 # Instructors re-run cells: every notebook top to bottom, then every code cell again in the same
-# kernel.
+# kernel (its first pass is also written to build/executed/). CI runs it in the 3.14 chroot leg.
 test-rerun: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -m rerun tests/rerun
 
@@ -98,10 +98,10 @@ test-busy: $(VENV)/.installed-test
 	COURSE_BUDGET_SECONDS=90 $(BIN)/python tools/busy_neighbour.py -- \
 		$(BIN)/python -m pytest -q notebooks
 
-# Unit tests and every notebook under Python 3.14 (one CPU) and 3.15 (beside a busy neighbour),
-# from Debian's development suite in a chroot (debootstrapped once into
-# ~/.cache/accelerating-python, each venv kept until pyproject.toml changes; Debian and root
-# only, else it skips). prepare-modern only installs (CI runs it beside the site build).
+# Unit tests, then every notebook under Python 3.14 (one CPU, twice in one kernel) and 3.15
+# (beside a busy neighbour, once with nbval), from Debian's development suite in a chroot
+# (debootstrapped once into ~/.cache/accelerating-python, each venv kept until pyproject.toml
+# changes; Debian and root only, else it skips). prepare-modern only installs (CI runs it beside the site build).
 test-modern:
 	bash tools/test_modern.sh test
 
@@ -117,8 +117,9 @@ claims: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python tools/bench.py
 
-# The website: every notebook executed once (build/executed/), rendered with its outputs by
-# Sphinx and MyST-NB into build/site/ (open build/site/index.html, or serve it:
+# The website: every notebook executed once (build/executed/; skipped where the tests already
+# wrote a newer copy there: `COURSE_STATIC_SITE=1 make test`, as CI runs it), rendered with its
+# outputs by Sphinx and MyST-NB into build/site/ (open build/site/index.html, or serve it:
 # python -m http.server -d build/site). Its browser test reads every page in Chromium.
 $(VENV)/.installed-site: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[site]'

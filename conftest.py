@@ -7,11 +7,15 @@
   2 CPUs; 1.5 GiB for the kernel and all its children together, sampled while it runs, since
   Binder's 2 GB limit covers the whole session). Each notebook's figures go to
   ``build/notebook_report.md``, printed at the end of the run.
+- With ``COURSE_STATIC_SITE`` set (the kernels inherit it: explorers draw plain figures), each
+  notebook whose cells all passed is written, with the outputs nbval received, to
+  ``build/executed/``: the website's copy, which ``make site`` then renders without running it.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import os
 import platform
 import threading
@@ -24,6 +28,8 @@ import pytest
 
 from helpers import claims
 from helpers.course import ci_legs
+from helpers.course.collection import write_site_copy
+from helpers.explorer import STATIC_SITE_VARIABLE
 from helpers.machine import effective_cpus, start_method
 
 ALLOW_STDERR_TAG = "expect-stderr"
@@ -32,6 +38,7 @@ BUDGET_SECONDS_ON_2_CPUS = float(os.environ.get("COURSE_BUDGET_SECONDS", "60"))
 BUDGET_BYTES = int(float(os.environ.get("COURSE_BUDGET_MIB", "1536")) * 2**20)
 MEMORY_SAMPLE_SECONDS = 0.25
 REPORT = Path(__file__).parent / "build" / "notebook_report.md"
+SITE_COPIES = REPORT.parent / "executed"  # the website's copies (tools/build_site.py)
 SHM = Path("/dev/shm")
 # Processes multiprocessing keeps for the kernel's whole life once used: not leftovers.
 SERVICE_MARKERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
@@ -53,16 +60,22 @@ def _stderr_text(item: pytest.Item) -> str:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
-    if report.when != "call" or not report.passed or not hasattr(item, "cell"):
+    if report.when != "call" or not hasattr(item, "cell"):
         return
     tags = item.cell.get("metadata", {}).get("tags", [])
     stderr = _stderr_text(item)
-    if stderr and ALLOW_STDERR_TAG not in tags:
+    if report.passed and stderr and ALLOW_STDERR_TAG not in tags:
         report.outcome = "failed"
         report.longrepr = (
             f"cell {item.name} wrote to stderr (tag the cell '{ALLOW_STDERR_TAG}' if that "
             f"output is what it demonstrates):\n{stderr}"
         )
+    run = _runs.get(item.parent.nodeid)
+    if run is not None:  # for the website's copy
+        run.cells_failed |= report.failed
+        ran = item.test_outputs is not None
+        run.outputs[item.cell_num] = (item.test_outputs or [],
+                                      _execution_count(item, run) if ran else None)
 
 
 @dataclass
@@ -76,6 +89,8 @@ class NotebookRun:
     peak_bytes: int = 0
     problems: list[str] = field(default_factory=list)
     memory: TreeMemory | None = None
+    outputs: dict[int, tuple[list, int | None]] = field(default_factory=dict)  # by code cell
+    cells_failed: bool = False
 
 
 class TreeMemory:
@@ -131,6 +146,27 @@ _SESSION_STARTED = time.monotonic()
 # and goes on), and every evaluation lands in the claims ledger (make claims). Kernels inherit.
 os.environ.setdefault(claims.STRICT_VARIABLE, "1")
 os.environ.setdefault(claims.LEDGER_VARIABLE, str(REPORT.parent / "ci" / "claims.jsonl"))
+
+
+def _execution_count(item: pytest.Item, run: NotebookRun) -> int | None:
+    """The cell's number in run order, none for a blank cell, as a fresh kernel in JupyterLab
+    numbers them (nbval runs cells without storing history, so its kernel counts nothing)."""
+    if not item.cell.source.strip():
+        return None
+    return 1 + sum(count is not None for _, count in run.outputs.values())
+
+
+def site_copy(notebook: dict, outputs: dict[int, tuple[list, int | None]]) -> dict:
+    """The notebook as nbval ran it: each code cell with its outputs and execution count."""
+    executed = copy.deepcopy(notebook)
+    code = [cell for cell in executed["cells"] if cell["cell_type"] == "code"]
+    for number, cell in enumerate(code):
+        received, count = copy.deepcopy(outputs.get(number, ([], None)))
+        for output in received:
+            if output["output_type"] == "execute_result":
+                output["execution_count"] = count
+        cell["outputs"], cell["execution_count"] = received, count
+    return executed
 
 
 def _kernel_pid(item: pytest.Item) -> int | None:
@@ -210,6 +246,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     last_cell = hasattr(item, "cell") and (nextitem is None or nextitem.parent is not item.parent)
     run = _inspect(item) if last_cell else None
     result = yield
+    if run is not None and os.environ.get(STATIC_SITE_VARIABLE) and not run.cells_failed:
+        write_site_copy(site_copy(item.parent.nb, run.outputs), SITE_COPIES / run.name)
     if run is not None and run.problems:
         raise AssertionError(f"{run.name}:\n  " + "\n  ".join(run.problems))
     return result

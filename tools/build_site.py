@@ -3,8 +3,10 @@
     python tools/build_site.py            # build/site/ (open build/site/index.html)
 
 1. Execute each notebook once (``nbclient``, as the tests do) with ``COURSE_STATIC_SITE=1``,
-   into ``build/executed/``; a notebook whose source has not changed since is not run again.
-   ``make test-rerun`` writes these copies from its first pass, so in CI the site only renders.
+   into ``build/executed/``; a notebook whose copy there is newer than its source is not run
+   again. The tests write these copies when ``COURSE_STATIC_SITE`` is set (``conftest.py``, from
+   what nbval received; ``make test-rerun``, from its first pass), so in CI the site only
+   renders the test leg's copies.
 2. Stage README.md, the licence and contributing pages and the executed notebooks in the
    repository's own layout, so every relative link (``notebooks/02_gil.ipynb``,
    ``../README.md``) resolves, and render them with Sphinx (``site/conf.py``).
@@ -25,10 +27,10 @@ import nbformat
 from nbclient import NotebookClient
 
 from helpers.course import ci_legs
+from helpers.course.collection import EXECUTED, write_site_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-EXECUTED = ROOT / "build" / "executed"
 STAGE = ROOT / "build" / "site-src"
 SITE = ROOT / "build" / "site"
 PAGES = ("README.md", "CONTRIBUTING.md", "LICENSE-CONTENT.md")
@@ -41,9 +43,7 @@ def execute(source: Path, target: Path, timeout: float) -> float:
     started = time.monotonic()
     NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
-    notebook.metadata.pop("widgets", None)  # no widget state on a page without a kernel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, target)
+    write_site_copy(notebook, target)
     return time.monotonic() - started
 
 

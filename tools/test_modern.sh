@@ -9,18 +9,26 @@
 #   bash tools/test_modern.sh prepare   # the chroot and each Python's venv (cached), no tests
 #   bash tools/test_modern.sh test      # prepare, then each leg: unit tests, then the notebooks
 #
-# Each leg in MODERN_LEGS is PYTHON:LIMIT:NEIGHBOUR. LIMIT affinity pins the notebooks to one
-# CPU (taskset -c 0); quota gives them one CPU's worth of time per 100 ms period and 2 GB, with
-# the cgroup controllers, as Binder does (tools/cpu_quota.py); none leaves them the machine.
-# NEIGHBOUR busy runs them beside tools/busy_neighbour.py. The unit tests run on the whole
-# machine, quiet. helpers/course/ci_legs.py declares the same legs (a test compares).
+# Each leg in MODERN_LEGS is PYTHON:LIMIT:NEIGHBOUR:FRONT_END. LIMIT affinity pins the notebooks
+# to one CPU (taskset -c 0); quota gives them one CPU's worth of time per 100 ms period and 2 GB,
+# with the cgroup controllers, as Binder does (tools/cpu_quota.py); none leaves them the machine.
+# NEIGHBOUR busy runs them beside tools/busy_neighbour.py. FRONT_END nbval runs every notebook
+# once (pytest notebooks, conftest.py's rules); rerun runs each twice in one kernel
+# (pytest -m rerun tests/rerun). The unit tests run on the whole machine, quiet.
+# helpers/course/ci_legs.py declares the same legs (a test compares).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 step=${1:-test}
 suite=${MODERN_SUITE:-sid}
-legs=${MODERN_LEGS:-"3.14:affinity:quiet 3.15:quota:busy"}
+legs=${MODERN_LEGS:-"3.14:affinity:quiet:rerun 3.15:quota:busy:nbval"}
 root=${MODERN_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/accelerating-python/debian-$suite}
 pythons=$(for leg in $legs; do echo "${leg%%:*}"; done)
+for leg in $legs; do
+  [[ $leg =~ ^3\.[0-9]+:(affinity|quota|none):(quiet|busy):(nbval|rerun)$ ]] || {
+    echo "MODERN_LEGS: '$leg' is not PYTHON:affinity|quota|none:quiet|busy:nbval|rerun" >&2
+    exit 2
+  }
+done
 
 skip() {
   echo "!!!!!!!! test-modern skipped: $1 !!!!!!!!"
@@ -102,7 +110,7 @@ prepare() {
 
 status=0
 for leg in $legs; do
-  IFS=: read -r version limit neighbour <<< "$leg"
+  IFS=: read -r version limit neighbour front_end <<< "$leg"
   started=$(date +%s)
   prepare "$version"
   echo "== Python $version in $suite: $(chroot "$root" "python$version" --version)," \
@@ -116,11 +124,14 @@ for leg in $legs; do
   neighbour_run=() budget=60
   [ "$neighbour" = busy ] && neighbour_run=("python$version" tools/busy_neighbour.py --) budget=90
   cd_work="cd /work/course-$version &&"
-  echo "== Python $version: unit tests, then every notebook ($limit CPU limit, $neighbour)"
+  notebooks=notebooks
+  [ "$front_end" = rerun ] && notebooks="-m rerun tests/rerun"
+  echo "== Python $version: unit tests, then every notebook ($front_end, $limit CPU limit," \
+    "$neighbour)"
   if in_chroot bash -c "$cd_work /work/venv-$version/bin/python -m pytest -q -p no:cacheprovider tests" \
       && "${pin[@]}" chroot "$root" env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 \
         "${label[@]}" COURSE_BUDGET_SECONDS=$budget bash -c "$cd_work ${neighbour_run[*]} \
-        /work/venv-$version/bin/python -m pytest -q -p no:cacheprovider notebooks"; then
+        /work/venv-$version/bin/python -m pytest -q -p no:cacheprovider $notebooks"; then
     echo "== Python $version: passed in $(( $(date +%s) - started )) s"
   else
     echo "== Python $version: FAILED after $(( $(date +%s) - started )) s"

@@ -51,16 +51,16 @@ class Leg:
 
 
 LEGS = (
-    Leg("test", "make test", "3.11", "fork", "2", "quiet", "nbval", 1,
-        "the README's test command: lint, unit tests, every notebook head-less"),
-    Leg("rerun", "make test-rerun", "3.11", "fork", "2", "quiet", "rerun", 2,
-        "every cell again in the same kernel; the first pass is the website's copy"),
+    Leg("test", "env COURSE_STATIC_SITE=1 make test", "3.11", "fork", "2", "quiet", "nbval", 1,
+        "the README's test command: lint, unit tests, every notebook head-less; each notebook "
+        "is kept as the website's copy (explorers drawn as plain figures)"),
     Leg("site", "make site test-site", "3.11", "fork", "2", "quiet", "site", 0,
-        "renders the rerun leg's executed notebooks and reads every page in Chromium"),
+        "renders the test leg's executed notebooks and reads every page in Chromium"),
     Leg("browser", "make test-browser-spawn", "3.13", "spawn", "2", "quiet", "jupyterlab", 1,
         "a learner's JupyterLab, under the start method of macOS and Windows"),
     Leg("modern-3.14", "make test-modern", "3.14", "forkserver", "1 (affinity)", "quiet",
-        "nbval", 1, "unit tests, then every notebook pinned to one CPU (taskset)"),
+        "rerun", 2, "unit tests, then every notebook pinned to one CPU (taskset), run twice in "
+        "one kernel as an instructor re-runs cells"),
     Leg("modern-3.15", "make test-modern", "3.15", "forkserver", "1 (quota)", "busy", "nbval", 1,
         "unit tests, then every notebook under Binder's limits (a 1-CPU quota, 2 GB) beside a "
         "process spinning one CPU"),

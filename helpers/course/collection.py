@@ -28,6 +28,7 @@ from helpers.course.ci_legs import MATRIX_END, MATRIX_START, readme_matrix
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
+EXECUTED = ROOT / "build" / "executed"  # the website's copies, which tools/build_site.py renders
 README = ROOT / "README.md"
 NAME_PATTERN = re.compile(r"^(\d\d)_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
 NAV_MARKER = "<!-- nav -->"
@@ -172,6 +173,18 @@ def _synced_readme(collection: list[NotebookInfo]) -> str:
     text = _replace_between(text, BADGE_START, BADGE_END, badge, "README.md")
     text = _replace_between(text, MATRIX_START, MATRIX_END, readme_matrix(), "README.md")
     return _replace_between(text, TABLE_START, TABLE_END, readme_table(collection), "README.md")
+
+
+def write_site_copy(notebook: dict, path: Path) -> Path:
+    """Write an executed notebook as the website shows it: its outputs, without widget state.
+
+    A page has no kernel behind it, so saved widget state would draw dead controls.
+    """
+    metadata = {key: value for key, value in notebook["metadata"].items() if key != "widgets"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({**notebook, "metadata": metadata}, indent=1, ensure_ascii=False)
+                    + "\n", encoding="utf-8")
+    return path
 
 
 def helper_modules() -> list[Path]:

@@ -9,10 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from helpers.course import ci_legs
 from helpers.course.collection import ROOT
+from helpers.explorer import STATIC_SITE_VARIABLE
 
 
 def notebook(*cells: tuple[str, list[str]]) -> dict:
@@ -25,6 +27,11 @@ def notebook(*cells: tuple[str, list[str]]) -> dict:
     }
 
 
+# A scratch run is no CI leg (it records nothing in the CI table) and writes a website copy only
+# when a test asks, though CI's test leg sets COURSE_STATIC_SITE around these tests.
+OWN_VARIABLES = {ci_legs.LEG_VARIABLE, STATIC_SITE_VARIABLE}
+
+
 def run_nbval(tmp_path: Path, content: dict, **env: str) -> subprocess.CompletedProcess:
     """Run nbval with the project's conftest.py on one notebook in a scratch folder."""
     shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
@@ -33,8 +40,8 @@ def run_nbval(tmp_path: Path, content: dict, **env: str) -> subprocess.Completed
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval-lax",
          "--nbval-current-env", "--nbval-cell-timeout=60", "scratch.ipynb"],
         cwd=tmp_path, capture_output=True, text=True, timeout=180,
-        env={**{k: v for k, v in os.environ.items() if k != ci_legs.LEG_VARIABLE}, **env},
-    )  # a scratch run is no CI leg: it records nothing in the CI table
+        env={**{k: v for k, v in os.environ.items() if k not in OWN_VARIABLES}, **env},
+    )
 
 
 WARNING_CELL = "import warnings\nwarnings.warn('this API is going away', DeprecationWarning)"
@@ -85,3 +92,33 @@ def test_memory_of_the_kernel_and_its_children_together_is_budgeted(tmp_path):
     assert hungry.returncode == 1, hungry.stdout
     assert "kernel and children peaked at" in hungry.stdout
     assert "over its budget of 300 MiB" in hungry.stdout
+
+
+@pytest.mark.timeout(200)
+def test_with_the_static_site_variable_each_passing_notebook_becomes_the_websites_copy(tmp_path):
+    """What CI's test leg gives ``make site``: the outputs nbval received, numbered in order."""
+    cells = notebook(("x = 1", []), ("", []), ("print('hi')\nx + 1", []),
+                     ("import ipywidgets\nipywidgets.IntSlider()", []))
+    cells["metadata"]["widgets"] = {"state": "from a live session"}
+    copy = tmp_path / "build" / "executed" / "scratch.ipynb"
+    plain = run_nbval(tmp_path, cells)
+    assert plain.returncode == 0, plain.stdout
+    assert not copy.exists(), "without COURSE_STATIC_SITE the tests write no website copy"
+
+    site = run_nbval(tmp_path, cells, **{STATIC_SITE_VARIABLE: "1"})
+    assert site.returncode == 0, site.stdout
+    written = nbformat.read(copy, as_version=4)
+    nbformat.validate(written)
+    assert "widgets" not in written.metadata
+    assert [cell.execution_count for cell in written.cells] == [1, None, 2, 3]
+    outputs = [cell.outputs for cell in written.cells]
+    assert outputs[0] == outputs[1] == []
+    assert [o.output_type for o in outputs[2]] == ["stream", "execute_result"]
+    assert outputs[2][0].text == "hi\n" and outputs[2][1].data["text/plain"] == "2"
+    assert outputs[2][1].execution_count == 2  # as its cell's
+    assert "application/vnd.jupyter.widget-view+json" in outputs[3][0].data
+
+    copy.unlink()
+    failing = run_nbval(tmp_path, notebook(("x = 1", []), (WARNING_CELL, [])),
+                        **{STATIC_SITE_VARIABLE: "1"})
+    assert failing.returncode == 1 and not copy.exists(), "a failing notebook has no copy"

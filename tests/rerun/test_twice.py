@@ -1,16 +1,17 @@
 """Every notebook run top to bottom, then every code cell again in the same kernel.
 
 Instructors scroll back and re-run cells: a cell that only works once (a function compiled in
-an earlier run, a pool already closed, a cache already warm) fails here. ``make test-rerun``.
+an earlier run, a pool already closed, a cache already warm) fails here. ``make test-rerun``;
+CI runs it under Python 3.14 pinned to one CPU (``tools/test_modern.sh``).
 
-The first pass is also the website's copy: it runs as ``make site`` would (explorers drawn as
-plain figures, ``COURSE_STATIC_SITE``) and is written to ``build/executed/``, so the site build
-only renders. The second pass runs with the live explorers, as in JupyterLab.
+The first pass runs as the website does (explorers drawn as plain figures,
+``COURSE_STATIC_SITE``) and is written to ``build/executed/``, so ``make site`` after it only
+renders. The second pass runs with the live explorers, as in JupyterLab. A cell that writes to
+stderr fails in either pass unless it is tagged ``expect-stderr``.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 import time
 
@@ -22,7 +23,7 @@ from nbclient.exceptions import CellExecutionError
 
 from helpers import claims
 from helpers.course import ci_legs
-from helpers.course.collection import NOTEBOOKS, ROOT
+from helpers.course.collection import EXECUTED, NOTEBOOKS, write_site_copy
 from helpers.explorer import STATIC_SITE_VARIABLE
 
 pytestmark = pytest.mark.rerun
@@ -30,7 +31,6 @@ ALLOW_STDERR_TAG = "expect-stderr"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 NAMES = sorted(path.name for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-EXECUTED = ROOT / "build" / "executed"  # what tools/build_site.py renders
 
 
 def stderr_of(cell) -> str:
@@ -48,13 +48,6 @@ def ran():
     started, names = time.monotonic(), []
     yield names
     ci_legs.record("rerun", notebooks=len(names), seconds=time.monotonic() - started, passes=2)
-
-
-def write_site_copy(notebook, name: str) -> None:
-    site_copy = copy.deepcopy(notebook)
-    site_copy.metadata.pop("widgets", None)  # no widget state on a page without a kernel
-    EXECUTED.mkdir(parents=True, exist_ok=True)
-    nbformat.write(site_copy, EXECUTED / name)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -76,15 +69,15 @@ def test_every_cell_runs_again_in_the_same_kernel(name, ran, monkeypatch):
                     problems.append(f"{run} run, cell {index}: {ANSI.sub('', str(error))[-600:]}")
                     break
                 tags = cell.get("metadata", {}).get("tags", [])
-                if run == "second" and stderr_of(cell) and ALLOW_STDERR_TAG not in tags:
-                    problems.append(f"second run, cell {index} wrote to stderr: "
+                if stderr_of(cell) and ALLOW_STDERR_TAG not in tags:
+                    problems.append(f"{run} run, cell {index} wrote to stderr: "
                                     f"{ANSI.sub('', stderr_of(cell))[-400:]}")
                 if run == "second" and "explore(" in cell.source and not shows_widget(cell):
                     problems.append(f"second run, cell {index}: the explorer was not live")
             if problems:
                 break
             if run == "first":
-                write_site_copy(notebook, name)
+                write_site_copy(notebook, EXECUTED / name)
                 live = f"import os; os.environ.pop({STATIC_SITE_VARIABLE!r}, None)"
                 run_sync(client.kc.execute_interactive)(live, silent=True, timeout=30)
     ran.append(name)

@@ -3,10 +3,11 @@
 import ipywidgets
 import pytest
 
-from helpers.explorer import EXPLORER_CLASS, explore
+from helpers.explorer import EXPLORER_CLASS, STATIC_SITE_VARIABLE, explore
 
 
-def test_explorer_runs_once_with_defaults_and_again_on_run():
+def test_explorer_runs_once_with_defaults_and_again_on_run(monkeypatch, capsys):
+    monkeypatch.delenv(STATIC_SITE_VARIABLE, raising=False)  # CI's test leg sets it: live here
     calls = []
 
     def run(workers=2, method="fork"):
@@ -17,6 +18,7 @@ def test_explorer_runs_once_with_defaults_and_again_on_run():
     assert isinstance(panel, ipywidgets.interactive)
     assert EXPLORER_CLASS in panel._dom_classes
     assert calls == [(2, "fork")] and panel.result == 20
+    assert "run at its defaults" not in capsys.readouterr().out  # the live panel, not a figure
     slider = panel.kwargs_widgets[0]
     slider.value = 5
     assert calls == [(2, "fork")]  # moving a control alone does not re-run
@@ -41,7 +43,7 @@ def test_explorer_needs_a_function_and_a_control():
 
 
 def test_explorer_on_the_static_site_draws_its_default_run_without_widgets(monkeypatch, capsys):
-    monkeypatch.setenv("COURSE_STATIC_SITE", "1")
+    monkeypatch.setenv(STATIC_SITE_VARIABLE, "1")
     calls = []
     panel = explore(lambda n=3: calls.append(n) or n, n=(1, 5))
     assert calls == [3] and panel.result == 3
