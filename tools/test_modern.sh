@@ -14,7 +14,10 @@
 # with the cgroup controllers, as Binder does (tools/cpu_quota.py); none leaves them the machine.
 # NEIGHBOUR busy runs them beside tools/busy_neighbour.py. FRONT_END nbval runs every notebook
 # once (pytest notebooks, conftest.py's rules); rerun runs each twice in one kernel
-# (pytest -m rerun tests/rerun). The unit tests run on the whole machine, quiet.
+# (pytest -m rerun tests/rerun). The unit tests run on the whole machine, quiet: those of helpers/
+# and their docstring examples, the workers' lean imports, and where nbval runs the notebooks its
+# rules; tests/course's checks of the repository itself (files, tables, scaffold) read the same
+# files under any interpreter and run once, in 3.11's make test.
 # helpers/course/ci_legs.py declares the same legs (a test compares).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -128,7 +131,10 @@ for leg in $legs; do
   [ "$front_end" = rerun ] && notebooks="-m rerun tests/rerun"
   echo "== Python $version: unit tests, then every notebook ($front_end, $limit CPU limit," \
     "$neighbour)"
-  if in_chroot bash -c "$cd_work /work/venv-$version/bin/python -m pytest -q -p no:cacheprovider tests" \
+  unit="tests/toolbox tests/chapters tests/course/test_doctests.py"
+  unit="$unit tests/course/test_workers_import_lean.py"
+  [ "$front_end" = nbval ] && unit="$unit tests/course/test_nbval_rules.py"
+  if in_chroot bash -c "$cd_work /work/venv-$version/bin/python -m pytest -q -p no:cacheprovider $unit" \
       && "${pin[@]}" chroot "$root" env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 \
         "${label[@]}" COURSE_BUDGET_SECONDS=$budget bash -c "$cd_work ${neighbour_run[*]} \
         /work/venv-$version/bin/python -m pytest -q -p no:cacheprovider $notebooks"; then
